@@ -1,0 +1,14 @@
+"""rollingball: the Rolling Ball Optimizer made exact, fast, visible and checkable.
+
+Layers, one direction of flow: symbolic (:class:`Landscape`) -> numeric engine
+-> geometry (offsets, reach) -> scenes and figures.
+"""
+
+from . import catalog
+from .catalog import CATALOG
+from .landscape import RHO, Landscape
+from .parsing import parse_loss
+
+__version__ = "0.1.0"
+
+__all__ = ["CATALOG", "RHO", "Landscape", "catalog", "parse_loss", "__version__"]

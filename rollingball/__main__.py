@@ -1,0 +1,5 @@
+import sys
+
+from rollingball.cli import main
+
+sys.exit(main())

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Make sure the system libraries Manim builds against are present (Debian names).
+# As root: install the missing ones with apt-get. Otherwise: print the exact command and stop.
+set -eu
+missing=()
+have_pc() { command -v pkg-config >/dev/null 2>&1 && pkg-config --exists "$1" 2>/dev/null; }
+command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
+have_pc cairo || missing+=(libcairo2-dev)
+have_pc pangocairo || missing+=(libpango1.0-dev)
+py=${PYTHON:-python3}
+if ! "$py" -c 'import sysconfig, os, sys; sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))' 2>/dev/null; then
+    missing+=(python3-dev)
+fi
+if ! "$py" -c 'import ensurepip, venv' >/dev/null 2>&1; then
+    missing+=(python3-venv)
+fi
+command -v cc >/dev/null 2>&1 || missing+=(build-essential)
+[ ${#missing[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "rollingball: installing system packages: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}"
+    exit 0
+fi
+echo "rollingball: Manim needs system packages that are missing: ${missing[*]}" >&2
+echo "Install them, then run make again:" >&2
+echo "    sudo apt-get install -y ${missing[*]}" >&2
+exit 1
