@@ -7,8 +7,10 @@ Layers, one direction of flow: symbolic (:class:`Landscape`) -> numeric engine
 from . import catalog
 from .catalog import CATALOG
 from .landscape import RHO, Landscape
+from .offset import OffsetGrid, UpperOffset, upper_offset, upper_offset_grid
 from .parsing import parse_loss
 
 __version__ = "0.1.0"
 
-__all__ = ["CATALOG", "RHO", "Landscape", "catalog", "parse_loss", "__version__"]
+__all__ = ["CATALOG", "RHO", "Landscape", "catalog", "parse_loss",
+           "OffsetGrid", "UpperOffset", "upper_offset", "upper_offset_grid", "__version__"]
