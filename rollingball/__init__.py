@@ -9,8 +9,10 @@ from .catalog import CATALOG
 from .landscape import RHO, Landscape
 from .offset import OffsetGrid, UpperOffset, upper_offset, upper_offset_grid
 from .parsing import parse_loss
+from .projection import Projection, project
 
 __version__ = "0.1.0"
 
 __all__ = ["CATALOG", "RHO", "Landscape", "catalog", "parse_loss",
-           "OffsetGrid", "UpperOffset", "upper_offset", "upper_offset_grid", "__version__"]
+           "OffsetGrid", "UpperOffset", "upper_offset", "upper_offset_grid",
+           "Projection", "project", "__version__"]

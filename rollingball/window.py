@@ -42,6 +42,7 @@ class WindowMin:
     curvature: np.ndarray  #: g'' at x
     x2: np.ndarray  #: the best other local minimiser (NaN if none)
     value2: np.ndarray  #: g at x2 (+inf if none)
+    slope2: np.ndarray  #: g' at x2 (NaN if none; not 0 when x2 is a window end)
     n_candidates: np.ndarray  #: local minima polished in the window
     samples: np.ndarray  #: samples taken in the window
 
@@ -81,7 +82,8 @@ def minimize_in_windows(
     counts = np.maximum(2, np.ceil((hi - lo) / spacing).astype(np.int64) + 1)
     counts = np.where(hi > lo, counts, 1)
 
-    out = {k: np.empty(n) for k in ("x", "value", "slope", "curvature", "x2", "value2")}
+    out = {k: np.empty(n) for k in ("x", "value", "slope", "curvature", "x2", "value2",
+                                    "slope2")}
     ncand = np.zeros(n, dtype=np.int64)
     # blocks of whole windows, each with at most _BLOCK samples (or one window)
     ends = np.cumsum(counts)
@@ -121,8 +123,8 @@ def _block(fgh, lo, hi, counts, sep, newton_steps, offset):
     idx_change = np.flatnonzero(change & ~local & ~np.roll(local, -1))
     # brackets: around a sampled minimum, or between the two samples of a sign change
     cl = np.concatenate([np.maximum(idx_local - 1, first[owner[idx_local]]), idx_change])
-    cr = np.concatenate([np.minimum(idx_local + 1, first[owner[idx_local]] + counts[owner[idx_local]] - 1),
-                         idx_change + 1])
+    last_of = first[owner[idx_local]] + counts[owner[idx_local]] - 1
+    cr = np.concatenate([np.minimum(idx_local + 1, last_of), idx_change + 1])
     c0 = np.concatenate([idx_local, np.where(g[idx_change] <= g[idx_change + 1],
                                               idx_change, idx_change + 1)])
     who = owner[c0]
@@ -134,7 +136,8 @@ def _block(fgh, lo, hi, counts, sep, newton_steps, offset):
     starts = np.flatnonzero(np.r_[True, who[1:] != who[:-1]])
     res = {"x": np.full(n, np.nan), "value": np.full(n, np.inf), "slope": np.full(n, np.nan),
            "curvature": np.full(n, np.nan), "x2": np.full(n, np.nan),
-           "value2": np.full(n, np.inf), "n": np.zeros(n, dtype=np.int64)}
+           "value2": np.full(n, np.inf), "slope2": np.full(n, np.nan),
+           "n": np.zeros(n, dtype=np.int64)}
     w = who[starts]
     res["x"][w], res["value"][w], res["slope"][w], res["curvature"][w] = (
         x[starts], v[starts], s[starts], c[starts])
@@ -147,6 +150,7 @@ def _block(fgh, lo, hi, counts, sep, newton_steps, offset):
         firsts = far_idx[np.r_[True, fw[1:] != fw[:-1]]]
         res["x2"][who[firsts]] = x[firsts]
         res["value2"][who[firsts]] = v[firsts]
+        res["slope2"][who[firsts]] = s[firsts]
     return res
 
 
@@ -161,6 +165,14 @@ def _polish(fgh, left, right, x0, who, steps):
             break
         xa, da, ha = x[ia], dg[ia], d2g[ia]
         la, ra = left[ia], right[ia]
+        # converged: the Newton step is below rounding (bisecting on would only wander)
+        done = (ha > 0) & (np.abs(da) <= 2 * np.finfo(float).eps * np.maximum(1.0, np.abs(xa)) * ha)
+        if np.any(done):
+            active[ia[done]] = False
+            keep = ~done
+            ia, xa, da, ha, la, ra = ia[keep], xa[keep], da[keep], ha[keep], la[keep], ra[keep]
+            if ia.size == 0:
+                break
         # shrink the bracket where the sign of g' tells which side the minimum is on
         la = np.where(da < 0, np.maximum(la, xa), la)
         ra = np.where(da > 0, np.minimum(ra, xa), ra)
@@ -174,7 +186,8 @@ def _polish(fgh, left, right, x0, who, steps):
         gn, dn, hn = fgh(xn, who[ia])
         la = np.where(dn < 0, np.maximum(la, xn), la)
         ra = np.where(dn > 0, np.minimum(ra, xn), ra)
-        better = ok | (gn <= g[ia])  # Newton steps are taken; bisection only if not worse
+        # Newton steps are taken; a bisection only if it is no worse
+        better = ok | (gn < g[ia]) | ((gn == g[ia]) & (np.abs(dn) < np.abs(da)))
         step = np.abs(xn - xa)
         x[ia] = np.where(better, xn, xa)
         g[ia] = np.where(better, gn, g[ia])
