@@ -6,6 +6,7 @@ Layers, one direction of flow: symbolic (:class:`Landscape`) -> numeric engine
 
 from . import catalog
 from .catalog import CATALOG
+from .distance import distance_to_graph
 from .landscape import RHO, Landscape
 from .offset import OffsetGrid, UpperOffset, upper_offset, upper_offset_grid
 from .parsing import parse_loss
@@ -15,4 +16,4 @@ __version__ = "0.1.0"
 
 __all__ = ["CATALOG", "RHO", "Landscape", "catalog", "parse_loss",
            "OffsetGrid", "UpperOffset", "upper_offset", "upper_offset_grid",
-           "Projection", "project", "__version__"]
+           "Projection", "project", "distance_to_graph", "__version__"]

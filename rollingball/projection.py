@@ -52,10 +52,11 @@ import numpy as np
 import sympy as sp
 
 from .compiled import vectorize
+from .distance import distance_to_graph  # re-exported: the independent referee
 from .landscape import Landscape
 from .window import minimize_in_windows
 
-__all__ = ["Projection", "project", "METHODS", "feature_scale"]
+__all__ = ["Projection", "project", "METHODS", "feature_scale", "distance_to_graph"]
 
 #: The projection methods, default first.
 METHODS = ("exact", "newton", "paper")
@@ -129,7 +130,10 @@ def _accept(new, a, b, F, dF, h0, gn0, slope, t):
     ht = 0.5 * (np.sum(u * u, axis=-1) + r * r)
     armijo = ht <= h0 + 1e-4 * t * np.minimum(slope, 0.0)
     grad = u + r[:, None] * dF
-    flat = (ht <= h0 * (1 + 64 * _EPS) + 1e-300) & (np.sum(grad * grad, axis=-1) < gn0)
+    # the rounding error of h: eps * (h + |theta| |u| + |F| |r|)
+    noise = 64 * _EPS * (h0 + np.sqrt(np.sum(new * new, axis=-1) * np.sum(u * u, axis=-1))
+                         + np.abs(F) * np.abs(r)) + 1e-300
+    flat = (ht <= h0 + noise) & (np.sum(grad * grad, axis=-1) < gn0)
     return armijo | flat
 
 
