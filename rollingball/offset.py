@@ -297,14 +297,14 @@ def _offset_nd_block(L, x, rho, box, res, tie_tol):
     ok = np.broadcast_to(inside.ravel(), S.shape[:2]).copy()
     if box is not None:
         ok &= np.all((P >= box[:, 0]) & (P <= box[:, 1]), axis=-1)
-    F = np.where(ok, L.f(P) + np.sqrt(np.maximum(rho[:, None] ** 2
-                                                  - np.sum(S * S, axis=-1), 0.0)), -np.inf)
+    cap = np.sqrt(np.maximum(1.0 - np.sum(U * U, axis=-1), 0.0)).ravel()  # sqrt(1-|u|^2)
+    F = np.where(ok, L.f(P) + rho[:, None] * cap[None, :], -np.inf)
     grid = F.reshape((n,) + (m,) * d)
     peak = ndimage.maximum_filter(grid, size=(1,) + (3,) * d, mode="constant", cval=-np.inf)
     local = (grid == peak) & np.isfinite(grid)
     score = np.where(local.reshape(n, -1), F, -np.inf)
     k = min(_STARTS, score.shape[1])
-    top = np.argsort(-score, axis=1)[:, :k]  # (n, k)
+    top = np.argpartition(-score, k - 1, axis=1)[:, :k]  # (n, k): the k best, any order
     sv = np.take_along_axis(score, top, axis=1)
     s0 = np.take_along_axis(S, top[:, :, None], axis=1)  # (n, k, d)
     valid = np.isfinite(sv)
