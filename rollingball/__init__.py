@@ -6,14 +6,26 @@ Layers, one direction of flow: symbolic (:class:`Landscape`) -> numeric engine
 
 from . import catalog
 from .catalog import CATALOG
+from .curve import cusps, offset_curve, regularity, swallowtails, trimmed_offset_curve
 from .distance import distance_to_graph
 from .landscape import RHO, Landscape
 from .offset import OffsetGrid, UpperOffset, upper_offset, upper_offset_grid
 from .parsing import parse_loss
 from .projection import Projection, project
+from .reach import (
+    CriticalRadius,
+    Unreachable,
+    critical_radius,
+    local_critical_radius,
+    unreachable,
+    unreachable_mask,
+)
 
 __version__ = "0.1.0"
 
 __all__ = ["CATALOG", "RHO", "Landscape", "catalog", "parse_loss",
            "OffsetGrid", "UpperOffset", "upper_offset", "upper_offset_grid",
+           "cusps", "offset_curve", "regularity", "swallowtails", "trimmed_offset_curve",
+           "CriticalRadius", "Unreachable", "critical_radius", "local_critical_radius",
+           "unreachable", "unreachable_mask",
            "Projection", "project", "distance_to_graph", "__version__"]
