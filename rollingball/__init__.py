@@ -8,6 +8,7 @@ from . import catalog
 from .catalog import CATALOG
 from .curve import cusps, offset_curve, regularity, swallowtails, trimmed_offset_curve
 from .distance import distance_to_graph
+from .engine import roll, sweep
 from .landscape import RHO, Landscape
 from .offset import OffsetGrid, UpperOffset, upper_offset, upper_offset_grid
 from .parsing import parse_loss
@@ -20,6 +21,7 @@ from .reach import (
     unreachable,
     unreachable_mask,
 )
+from .result import RollResult, Status
 
 __version__ = "0.1.0"
 
@@ -28,4 +30,5 @@ __all__ = ["CATALOG", "RHO", "Landscape", "catalog", "parse_loss",
            "cusps", "offset_curve", "regularity", "swallowtails", "trimmed_offset_curve",
            "CriticalRadius", "Unreachable", "critical_radius", "local_critical_radius",
            "unreachable", "unreachable_mask",
-           "Projection", "project", "distance_to_graph", "__version__"]
+           "Projection", "project", "distance_to_graph",
+           "roll", "sweep", "RollResult", "Status", "__version__"]
