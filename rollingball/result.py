@@ -190,20 +190,30 @@ class RollResult:
         return self.theta.shape[2]
 
     # ------------------------------------------------------------- analysis
-    def resting_mask(self, window: int = 8, tol: float = 1e-9) -> np.ndarray:
-        """Per ball: over the last ``window`` steps the centre moved less than ``tol``
-        (relative to ``1 + |c|``) in every step while the footpoint moved by more than
-        ``1000 tol`` at least once: the ball rests on two contacts (a ring in 2-D)."""
+    def resting_mask(self, window: int = 8, ratio: float = 10.0) -> np.ndarray:
+        """Per ball: over the last ``window`` steps the footpoint alternated between two
+        contacts while the centre barely moved.
+
+        Every step the footpoint moved ``ratio`` times more than the centre, and every
+        second step it came back (``|p_{t+2} - p_t| < |p_{t+1} - p_t| / ratio``): the ball
+        rests across a valley narrower than itself (a ring of contacts in 2-D).  The
+        discrete step makes the centre rock by O(eta) about the kink of the offset
+        between the two contacts, so "barely" is relative to the footpoint's jumps.
+        """
         T = self.steps
-        if T < 2 or self.method not in ("rbo", "alg1", "tangent"):
+        if T < 3 or self.method not in ("rbo", "alg1", "tangent"):
             return np.zeros(self.n_balls, dtype=bool)
-        w = min(window, T)
-        c = self.centre[-w - 1:]
-        p = self.point[-w - 1:]
-        dc = np.max(np.linalg.norm(np.diff(c, axis=0), axis=-1)
-                    / (1.0 + np.linalg.norm(c[1:], axis=-1)), axis=0)
-        dp = np.max(np.linalg.norm(np.diff(p, axis=0), axis=-1), axis=0)
-        return (dc < tol) & (dp > 1000 * tol) & np.all(np.isfinite(dc))
+        w = min(window, T - 1)
+        c = self.centre[-w - 2:]
+        p = self.point[-w - 2:]
+        dc = np.linalg.norm(np.diff(c, axis=0), axis=-1)[1:]  # (w, N)
+        dp = np.linalg.norm(np.diff(p, axis=0), axis=-1)
+        back = np.linalg.norm(p[2:] - p[:-2], axis=-1)  # (w, N)
+        dp_next = dp[1:]
+        scale = 1e-9 * (1.0 + np.linalg.norm(p[2:], axis=-1))
+        with np.errstate(invalid="ignore"):
+            ok = (dp_next > ratio * dc) & (back * ratio < dp_next) & (dp_next > scale)
+        return np.all(ok, axis=0)
 
     @property
     def resting_on_two(self) -> np.ndarray:
@@ -212,10 +222,13 @@ class RollResult:
 
     @property
     def final_theta(self) -> np.ndarray:
-        """(N, d): the final iterate; the centre's horizontal position for resting balls."""
+        """(N, d): the final iterate; for balls resting on two contacts, the centre's
+        horizontal position (averaged over the last two steps, across which it rocks by
+        O(eta) about the rest position) instead of the alternating footpoint."""
         out = self.theta[-1].copy()
         r = self.resting_on_two
-        out[r] = self.centre[-1, r, : self.dim]
+        if self.steps >= 1:
+            out[r] = 0.5 * (self.centre[-1, r, : self.dim] + self.centre[-2, r, : self.dim])
         return out
 
     @property

@@ -1,0 +1,101 @@
+"""``rollingball run LOSS``: roll balls (or run a baseline) and print the summary."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+import numpy as np
+
+from rollingball.engine import METHODS, PROJECTIONS, roll, sweep
+from rollingball.landscape import Landscape
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "run",
+        help="roll a batch of balls (or run a baseline) and print a summary",
+        description="Run the Rolling Ball Optimizer (the offset-keeping RBO by default, the "
+        "paper's Algorithm 1, the Section 3.2 variant) or a baseline on a loss, for every "
+        "start times every radius, and print the final theta, loss, max invariant residual "
+        "|d_Gamma(c) - rho|, jumps and wall time.",
+    )
+    p.add_argument("loss", metavar="LOSS",
+                   help="a named loss (bumpy_bowl, weierstrass_like:n=100, ...) or a formula")
+    p.add_argument("--variables", "-v", nargs="+", metavar="NAME",
+                   help="variable names in order (default: every free name, sorted)")
+    p.add_argument("--x0", nargs="+", default=None, metavar="X",
+                   help="starts: one number per ball in 1-D, or comma-separated coordinates "
+                   "(e.g. 1.5,-0.5) in d-D (default: 2 on every axis)")
+    p.add_argument("--radius", "-r", nargs="+", type=float, default=[0.5], metavar="RHO",
+                   help="ball radii; several radii times several starts run as one batch "
+                   "(default 0.5)")
+    p.add_argument("--lr", type=float, default=1e-2, help="learning rate eta (default 0.01)")
+    p.add_argument("--steps", type=int, default=100, help="number of steps (default 100)")
+    p.add_argument("--method", "-m", choices=METHODS, default="rbo",
+                   help="rbo (offset-keeping, default), alg1 (paper Algorithm 1), tangent "
+                   "(Section 3.2), or a baseline gd, momentum, adam, sam")
+    p.add_argument("--projection", "-p", choices=PROJECTIONS, default="exact",
+                   help="projection onto the graph: exact (default), newton, paper")
+    p.add_argument("--gamma", type=float, default=0.05,
+                   help="step size of the paper projection (default 0.05)")
+    p.add_argument("--proj-steps", type=int, default=20,
+                   help="iterations of the paper projection (default 20)")
+    p.add_argument("--scale", type=float, default=1.0,
+                   help="vertical scale lambda: the metric on (theta, lambda f) (default 1)")
+    p.add_argument("--box", nargs=2, type=float, metavar=("LO", "HI"),
+                   help="stop balls whose iterate leaves [LO, HI] on any axis")
+    p.add_argument("--resolution", type=float, default=None,
+                   help="sample spacing of the exact projection and offset (default: from "
+                   "the landscape)")
+    p.add_argument("--out", "-o", metavar="FILE",
+                   help="save the run: FILE.npz (reloadable) or FILE.csv (one row per step "
+                   "and ball)")
+    p.add_argument("--progress", action="store_true",
+                   help="draw a progress bar on stderr (default: only on a terminal)")
+    p.set_defaults(handler=main)
+
+
+def _starts(values, d: int) -> np.ndarray:
+    if values is None:
+        return np.full((1, d), 2.0)
+    rows = []
+    for item in values:
+        parts = [s for s in item.split(",") if s.strip()]
+        try:
+            row = [float(s) for s in parts]
+        except ValueError:
+            raise ValueError(f"--x0: {item!r} is not a number or a comma-separated point") from None
+        rows.append(row)
+    if d == 1 and all(len(r) == 1 for r in rows):
+        return np.array(rows, dtype=float)
+    if any(len(r) != d for r in rows):
+        raise ValueError(f"--x0: each start of this {d}-D loss needs {d} comma-separated "
+                         f"coordinates, e.g. --x0 {','.join(['1.0'] * d)}")
+    return np.array(rows, dtype=float)
+
+
+def main(args: argparse.Namespace) -> int:
+    if args.out:
+        ext = os.path.splitext(args.out)[1].lower()
+        if ext not in (".npz", ".csv"):
+            raise ValueError(f"--out must end in .npz or .csv, got {args.out!r}")
+        folder = os.path.dirname(os.path.abspath(args.out))
+        if not os.path.isdir(folder):
+            raise ValueError(f"--out: no such folder {folder!r}")
+    L = Landscape(args.loss, args.variables)
+    x0, radius = sweep(_starts(args.x0, L.dim), args.radius)
+    progress = args.progress or (sys.stderr.isatty() and args.steps * x0.shape[0] >= 2000)
+    res = roll(L, x0, radius=radius, lr=args.lr, steps=args.steps, method=args.method,
+               projection=args.projection, box=args.box, scale=args.scale,
+               resolution=args.resolution, gamma=args.gamma, proj_steps=args.proj_steps,
+               progress=progress)
+    print(res.summary())
+    if args.out:
+        if args.out.lower().endswith(".npz"):
+            res.save(args.out)
+        else:
+            res.to_csv(args.out)
+        print(f"saved {args.out}")
+    return 0
