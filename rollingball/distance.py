@@ -30,6 +30,7 @@ import numpy as np
 import scipy.optimize
 
 from .landscape import Landscape
+from .window import GridTable
 
 __all__ = ["distance_to_graph"]
 
@@ -40,52 +41,15 @@ _EPS = np.finfo(float).eps
 _GOLD = (np.sqrt(5.0) - 1.0) / 2.0
 
 
-class _Table:
-    """Values of f on the global grid ``k * h``, computed lazily in tiles and cached."""
-
-    TILE = 4096
-    LIMIT = 1 << 24  # most cached values (128 MiB)
-
-    def __init__(self, L: Landscape, h: float):
-        self.L, self.h = L, float(h)
-        self.k0 = 0  # first cached grid index (a tile boundary)
-        self.vals = np.empty(0)
-        self.have = np.zeros(0, dtype=bool)
-
-    def __call__(self, k: np.ndarray) -> np.ndarray:
-        """f at the grid points ``k * h`` (k: int64 array)."""
-        if k.size == 0:
-            return np.empty(0)
-        T = self.TILE
-        kmin, kmax = int(k.min()), int(k.max())
-        lo = min(self.k0, (kmin // T) * T) if self.vals.size else (kmin // T) * T
-        hi = max(self.k0 + self.vals.size, (kmax // T + 1) * T)
-        if hi - lo > self.LIMIT:  # too wide to cache: evaluate directly
-            return self.L.f(k * self.h)
-        if lo != self.k0 or hi != self.k0 + self.vals.size:
-            vals, have = np.empty(hi - lo), np.zeros((hi - lo) // T, dtype=bool)
-            if self.vals.size:
-                s = self.k0 - lo
-                vals[s:s + self.vals.size] = self.vals
-                have[s // T:s // T + self.have.size] = self.have
-            self.k0, self.vals, self.have = lo, vals, have
-        tiles = np.unique((k - self.k0) // T)
-        missing = tiles[~self.have[tiles]]
-        if missing.size:
-            idx = (missing[:, None] * T + np.arange(T)[None, :]).ravel()
-            self.vals[idx] = self.L.f((idx + self.k0) * self.h)
-            self.have[missing] = True
-        return self.vals[k - self.k0]
-
-
 _TABLES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _BOUNDS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def _table(L: Landscape, h: float) -> _Table:
+def _table(L: Landscape, h: float) -> GridTable:
+    """f on the grid k*h (its own table: the projection tabulates (f, f') at another h)."""
     per = _TABLES.setdefault(L, {})
     if h not in per:
-        per[h] = _Table(L, h)
+        per[h] = GridTable(lambda x, L=L: L.f(x)[None], h, 1)
     return per[h]
 
 
@@ -207,7 +171,6 @@ class _Lifted:
 
 # ----------------------------------------------------------------------------- 1-D
 def _dense_1d(L, F, lam, a, b, U, best, h, max_samples):
-    n = a.size
     R = np.sqrt(U)
     if not np.isfinite(h):  # no bumps: 256 samples per window
         h = max(float(np.max(2 * R)) / 256, 1e-12)
@@ -216,59 +179,90 @@ def _dense_1d(L, F, lam, a, b, U, best, h, max_samples):
     table = _table(L, h)
     klo = np.floor((a - R) / h).astype(np.int64)
     khi = np.ceil((a + R) / h).astype(np.int64)
-    counts = khi - klo + 1
+    slo, shi, sown = _segments(table, klo, khi, h, a, b, lam, U, f1, f2)
     dist2 = U.copy()
     theta = best.copy()
+    counts = shi - slo + 1
     ends = np.cumsum(counts)
-    start = 0
-    while start < n:
+    start, nseg = 0, slo.size
+    while start < nseg:
         base = ends[start - 1] if start else 0
-        stop = min(n, max(start + 1, int(np.searchsorted(ends, base + max_samples, "right"))))
+        stop = min(nseg, max(start + 1, int(np.searchsorted(ends, base + max_samples, "right"))))
         sl = slice(start, stop)
-        v, x = _block_1d(F, lam, table, h, a[sl], b[sl], U[sl], klo[sl], counts[sl], f1, f2)
-        better = v < dist2[sl]
-        dist2[sl] = np.where(better, v, dist2[sl])
-        theta[sl] = np.where(better, x, theta[sl])
+        who, x, v = _block_1d(F, lam, table, h, a, b, U, slo[sl], counts[sl], sown[sl], f1, f2)
+        # the best per point, across blocks
+        order = np.lexsort((v, who))
+        who, x, v = who[order], x[order], v[order]
+        head = np.flatnonzero(np.r_[True, who[1:] != who[:-1]]) if who.size else who
+        w = who[head]
+        take = v[head] < dist2[w]
+        dist2[w[take]] = v[head][take]
+        theta[w[take]] = x[head][take]
         start = stop
     return np.sqrt(dist2), theta[:, None]
 
 
-def _block_1d(F, lam, table, h, a, b, U, klo, counts, f1, f2):
-    m = a.size
-    owner = np.repeat(np.arange(m), counts)
+def _segments(table, klo, khi, h, a, b, lam, U, f1, f2):
+    r"""Runs of grid blocks that may hold a graph point within ``sqrt(U)`` of the point.
+
+    A block's f values lie in ``[m, M]``; between samples f stays within
+    :math:`f_1 h + f_2 h^2/8` of them (slope and curvature bounds), so the block's graph
+    points are at least :math:`\operatorname{dist}(a, \text{block})^2 +
+    \operatorname{dist}(b, [\lambda m - \delta, \lambda M + \delta])^2` away in squares.
+    """
+    B = table.BLOCK
+    blo, bhi = klo // B, khi // B
+    nb = bhi - blo + 1
+    n = klo.size
+    own = np.repeat(np.arange(n), nb)
+    firstb = np.cumsum(nb) - nb
+    kb = blo[own] + (np.arange(own.size) - firstb[own])
+    bmin, bmax, _ = table.blocks(kb)
+    delta = f1 * h + f2 * h * h / 8
+    xs, xe = kb * B * h, (kb * B + B) * h
+    dx = np.maximum(0.0, np.maximum(xs - a[own], a[own] - xe))
+    dy = np.maximum(0.0, np.maximum(lam * bmin - delta - b[own], b[own] - lam * bmax - delta))
+    idx = np.flatnonzero(dx * dx + dy * dy <= U[own])
+    if idx.size == 0:
+        return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int64)
+    brk = np.r_[True, (np.diff(idx) != 1) | (own[idx[1:]] != own[idx[:-1]])]
+    rs, re = idx[brk], idx[np.r_[brk[1:], True]]
+    wo = own[rs]
+    return np.maximum(kb[rs] * B, klo[wo]), np.minimum(kb[re] * B + B, khi[wo]), wo
+
+
+def _block_1d(F, lam, table, h, a, b, U, slo, counts, sown, f1, f2):
+    """Dense samples of g on the segments; polish every interval whose bound reaches the
+    best value known for its point.  Returns candidates (point, theta, g)."""
+    nseg = slo.size
+    seg = np.repeat(np.arange(nseg), counts)
     first = np.cumsum(counts) - counts
-    k = klo[owner] + (np.arange(owner.size) - first[owner])
+    k = slo[seg] + (np.arange(seg.size) - first[seg])
+    owner = sown[seg]
     x = k * h
-    g = (x - a[owner]) ** 2 + (lam * table(k) - b[owner]) ** 2
-    gmin = np.minimum.reduceat(g, first)
-    # intervals [x_j, x_j+1] inside one window whose lower bound reaches the best sample
-    M = 2.0 * (1.0 + f1 * f1 + (np.sqrt(np.minimum(U, gmin)) + f1 * h) * f2)
-    inside = np.ones(owner.size, dtype=bool)
+    g = (x - a[owner]) ** 2 + (lam * table(k)[0] - b[owner]) ** 2
+    gseg = np.minimum.reduceat(g, first)
+    best = U.copy()
+    np.minimum.at(best, sown, gseg)
+    # intervals [x_j, x_j+1] inside one segment whose lower bound reaches the best sample
+    M = 2.0 * (1.0 + f1 * f1 + (np.sqrt(best) + f1 * h) * f2)
+    inside = np.ones(seg.size, dtype=bool)
     inside[first + counts - 1] = False
     lower = np.minimum(g, np.roll(g, -1)) - M[owner] * h * h / 8
-    cand = np.flatnonzero(inside & (lower <= gmin[owner]))
+    cand = np.flatnonzero(inside & (lower <= best[owner]))
     who = owner[cand]
-    left, right = x[cand], x[cand] + h
-    xs, vs = _polish_interval(F, a[who], b[who], left, right)
-    # best per window (the best sample too, in case every polish lost to rounding)
-    out_v = gmin.copy()
-    jmin = _argmin_reduce(g, first, counts)
-    out_x = x[jmin]
-    order = np.lexsort((vs, who))
-    who, xs, vs = who[order], xs[order], vs[order]
-    head = np.flatnonzero(np.r_[True, who[1:] != who[:-1]]) if who.size else np.empty(0, int)
-    w = who[head]
-    take = vs[head] < out_v[w]
-    out_v[w[take]] = vs[head][take]
-    out_x[w[take]] = xs[head][take]
-    return out_v, out_x
+    xs, vs = _polish_interval(F, a[who], b[who], x[cand], x[cand] + h)
+    jmin = _argmin_reduce(g, first, counts, gseg)
+    return (np.concatenate([who, sown]), np.concatenate([xs, x[jmin]]),
+            np.concatenate([vs, gseg]))
 
 
-def _argmin_reduce(g, first, counts):
-    """Index of the minimum of each ragged segment."""
+def _argmin_reduce(g, first, counts, gmin):
+    """Index of (the first) minimum of each ragged segment, given the segment minima."""
     owner = np.repeat(np.arange(first.size), counts)
-    order = np.lexsort((g, owner))
-    return order[first]
+    hit = np.flatnonzero(g == gmin[owner])
+    _, pos = np.unique(owner[hit], return_index=True)
+    return hit[pos]
 
 
 def _polish_interval(F, a, b, left, right):

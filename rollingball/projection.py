@@ -54,7 +54,7 @@ import sympy as sp
 from .compiled import vectorize
 from .distance import distance_to_graph  # re-exported: the independent referee
 from .landscape import Landscape
-from .window import minimize_in_windows
+from .window import GridTable, minimize_on_grid
 
 __all__ = ["Projection", "project", "METHODS", "feature_scale", "distance_to_graph"]
 
@@ -388,6 +388,73 @@ def _spacing(G: _Graph, resolution):
     return feature_scale(G.L) / SAMPLES_PER_WAVELENGTH
 
 
+_GRID_TABLES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _grid_table(L: Landscape, h: float) -> GridTable:
+    """The cached table of (f, f') on the grid k*h of this landscape."""
+    per = _GRID_TABLES.setdefault(L, {})
+    if h not in per:
+        def fg(x, L=L):
+            f, g = L.value_and_grad(x)
+            return np.stack([f, g[..., 0]])
+        per[h] = GridTable(fg, h, 2)
+    return per[h]
+
+
+def _grid_spacing(G: _Graph, resolution) -> float:
+    """The 1-D scan spacing: resolution, else feature_scale/16, and at most a 256th of the
+    domain (a power of two when derived from the domain, so tables are shared)."""
+    if resolution is not None:
+        return float(resolution)
+    lo, hi = G.L.domain[0]
+    cap = 2.0 ** np.floor(np.log2((hi - lo) / 256))
+    return float(min(feature_scale(G.L) / SAMPLES_PER_WAVELENGTH, cap))
+
+
+def _prune_blocks(table, klo, khi, h, a, b, lam, upper, min_blocks=6):
+    r"""The pieces of each window that can hold a point nearer than ``sqrt(upper)``.
+
+    A block of grid points :math:`[x_s, x_e]` (plus the interval to the next block) whose
+    values of f lie in :math:`[m, M]` and slopes in :math:`|f'|\le S` holds only graph
+    points with :math:`\lambda f \in [\lambda m - \delta, \lambda M + \delta]`,
+    :math:`\delta = 1.5\,\lambda S h`, so
+
+    .. math::  g \ge \operatorname{dist}(a, [x_s, x_e + h])^2
+                     + \operatorname{dist}(b, [\lambda m - \delta, \lambda M + \delta])^2 ;
+
+    blocks whose bound exceeds ``upper`` are dropped and runs of kept blocks become segments
+    (one sample of overlap on each side).  Returns None when the windows are too short
+    (fewer than ``min_blocks`` blocks) for pruning to pay.
+    """
+    B = table.BLOCK
+    blo, bhi = klo // B, khi // B
+    nb = bhi - blo + 1
+    if nb.max() < min_blocks:
+        return None
+    n = klo.size
+    own = np.repeat(np.arange(n), nb)
+    firstb = np.cumsum(nb) - nb
+    kb = blo[own] + (np.arange(own.size) - firstb[own])
+    bmin, bmax, bslope = table.blocks(kb)
+    delta = 1.5 * lam * bslope * h
+    xs, xe = kb * B * h, (kb * B + B) * h
+    dx = np.maximum(0.0, np.maximum(xs - a[own], a[own] - xe))
+    dy = np.maximum(0.0, np.maximum(lam * bmin - delta - b[own], b[own] - lam * bmax - delta))
+    keep = dx * dx + dy * dy <= upper[own]
+    idx = np.flatnonzero(keep)
+    if idx.size == 0:
+        return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int64)
+    # runs of consecutive kept blocks of one window
+    brk = np.r_[True, (np.diff(idx) != 1) | (own[idx[1:]] != own[idx[:-1]])]
+    rs = idx[brk]
+    re = idx[np.r_[brk[1:], True]]
+    wo = own[rs]
+    slo = np.maximum(kb[rs] * B - 1, klo[wo])
+    shi = np.minimum(kb[re] * B + B, khi[wo])
+    return slo, shi, wo
+
+
 def _exact_1d(G, a, b, start, has_warm, resolution, tol, max_iter):
     n = a.shape[0]
     thw, Fw, _, iw, rw, cw = _newton(G, a, b, start, tol=tol, max_iter=max_iter)
@@ -395,12 +462,19 @@ def _exact_1d(G, a, b, start, has_warm, resolution, tol, max_iter):
     Fa = G.F(a)
     ga = (Fa - b) ** 2
     R = np.sqrt(np.minimum(gw, ga))
+    aa, bb, lam = a[:, 0], b, G.lam
+    h = _grid_spacing(G, resolution)
+    table = _grid_table(G.L, h)
     # a hair wider than R: the nearest point is strictly inside, never at an end
-    pad = R * 1e-9 + 4 * _EPS * (1.0 + np.abs(a[:, 0]))
-    lo, hi = a[:, 0] - R - pad, a[:, 0] + R + pad
-    h = _spacing(G, resolution)
-    spacing = np.minimum(h, np.maximum(2 * (R + pad) / 8, 1e-300))
-    aa, bb = a[:, 0], b
+    pad = R * 1e-9 + 4 * _EPS * (1.0 + np.abs(aa))
+    klo = np.floor((aa - R - pad) / h).astype(np.int64)
+    khi = np.ceil((aa + R + pad) / h).astype(np.int64)
+
+    def sample(k, i):
+        f, df = table(k)
+        x = k * h
+        u, r = x - aa[i], lam * f - bb[i]
+        return u * u + r * r, 2 * (u + r * (lam * df))
 
     def fgh(x, i):
         F, dF, d2F = G.FGH(x[:, None])
@@ -408,19 +482,25 @@ def _exact_1d(G, a, b, start, has_warm, resolution, tol, max_iter):
         u, r = x - aa[i], F - bb[i]
         return u * u + r * r, 2 * (u + r * dF), 2 * (1 + dF * dF + r * d2F)
 
-    win = minimize_in_windows(fgh, lo, hi, spacing)
+    upper = gw * (1 + 1e-12) + 1e-300
+    segs = _prune_blocks(table, klo, khi, h, aa, bb, lam, upper)
+    if segs is None:
+        win = minimize_on_grid(sample, fgh, klo, khi, h, upper=upper)
+    else:
+        slo, shi, sown = segs
+        win = minimize_on_grid(sample, fgh, slo, shi, h, upper=upper, owner=sown, n_windows=n)
     # candidates: window best, window second (if stationary), continuation
     tie = 1e-11 * gw + 1e-300
-    use_w = gw <= win.value + tie
+    use_w = ~(win.value < gw - tie)
     theta = np.where(use_w, thw[:, 0], win.x)
     value = np.where(use_w, gw, win.value)
     sep = 1e-7 * (1.0 + np.abs(theta))
     jumped = (np.abs(theta - thw[:, 0]) > sep) if has_warm else np.zeros(n, bool)
-    others = [(win.x, win.value), (thw[:, 0], gw)]
-    stationary2 = np.abs(win.slope2) <= 1e-8 * (np.abs(win.x2 - aa) + 1e-300) * 2 + 1e-300
-    others.append((win.x2, np.where(stationary2, win.value2, np.inf)))
+    with np.errstate(invalid="ignore"):
+        stationary2 = np.abs(win.slope2) <= 1e-8 * (np.abs(win.x2 - aa) + 1e-300)
     second = np.full(n, np.inf)
-    for xo, vo in others:
+    for xo, vo in ((win.x, win.value), (thw[:, 0], gw),
+                   (win.x2, np.where(stationary2, win.value2, np.inf))):
         far = np.abs(xo - theta) > sep
         second = np.where(far & (vo < second), vo, second)
     th = theta[:, None]
@@ -429,7 +509,8 @@ def _exact_1d(G, a, b, start, has_warm, resolution, tol, max_iter):
     iters = iw.copy()
     # converged: continuation by Newton's own test, the window's winner by a Newton step
     # below rounding (its |g'/g''| is at the level of ulp(theta))
-    step = np.abs(win.slope) / np.where(win.curvature > 0, win.curvature, np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        step = np.abs(win.slope) / np.where(win.curvature > 0, win.curvature, np.nan)
     conv_win = (res <= tol) | (step <= 8 * _EPS * np.maximum(1.0, np.abs(win.x)))
     certified = np.isfinite(value) & np.where(use_w, cw, conv_win)
     return _finish(G, a, b, th, F, iters, res, jumped, certified, np.sqrt(second))

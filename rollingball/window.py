@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["WindowMin", "minimize_in_windows"]
+__all__ = ["GridTable", "WindowMin", "minimize_in_windows", "minimize_on_grid"]
 
 #: Upper bound on samples handled in one vectorised block.
 _BLOCK = 2_000_000
@@ -199,3 +199,248 @@ def _polish(fgh, left, right, x0, who, steps):
         narrow = (ra - la) <= 4 * np.finfo(float).eps * scale
         active[ia] = ~(tiny | stuck | narrow | (dn == 0))
     return x, g, dg, d2g
+
+
+# --------------------------------------------------------------------------- cached grid
+class GridTable:
+    r"""Values of a vectorised function on the global grid :math:`x_k = k h`, cached in tiles.
+
+    ``table(k)`` returns ``func(k * h)`` (shape ``(ncols, len(k))``) for int64 grid indices
+    ``k``; tiles of :attr:`TILE` consecutive grid points are computed on first use and kept
+    in one contiguous array that grows as the windows wander.  Beyond :attr:`LIMIT` cached
+    points the values are computed directly (never cached).
+
+    Args:
+        func: ``x (M,) -> (ncols, M)`` array.
+        h: the grid spacing, > 0.
+        ncols: number of values per point.
+    """
+
+    TILE = 2048
+    #: grid points per block of :meth:`blocks` (divides TILE)
+    BLOCK = 32
+    LIMIT = 1 << 23
+
+    def __init__(self, func: Callable[[np.ndarray], np.ndarray], h: float, ncols: int):
+        if not (np.isfinite(h) and h > 0):
+            raise ValueError(f"grid spacing must be positive, got {h}")
+        self.func, self.h, self.ncols = func, float(h), int(ncols)
+        self.k0 = 0
+        self.vals = np.empty((self.ncols, 0))
+        self.have = np.zeros(0, dtype=bool)
+        self.summary = np.empty((3, 0))  # per block: min col 0, max col 0, max |col 1|
+
+    def blocks(self, kb: np.ndarray) -> np.ndarray:
+        """Per block ``kb`` (grid points ``kb*BLOCK ... kb*BLOCK + BLOCK-1``): the min and max
+        of column 0 and the max of ``|column 1|`` over its points (NaN if ``ncols == 1``),
+        shape ``(3, len(kb))``."""
+        kb = np.asarray(kb, dtype=np.int64)
+        B = self.BLOCK
+        if kb.size == 0:
+            return np.empty((3, 0))
+        self(kb * B)  # fills the tiles holding these blocks (and their summaries)
+        rel = kb - self.k0 // B
+        if np.any((rel < 0) | (rel >= self.summary.shape[1])):  # uncached: compute directly
+            pts = (kb[:, None] * B + np.arange(B)) * self.h
+            v = np.asarray(self.func(pts.ravel()), dtype=float).reshape(self.ncols, -1, B)
+            slope = np.abs(v[1]).max(1) if self.ncols >= 2 else np.full(kb.size, np.nan)
+            return np.stack([v[0].min(1), v[0].max(1), slope])
+        return self.summary[:, rel]
+
+    def __call__(self, k: np.ndarray) -> np.ndarray:
+        k = np.asarray(k, dtype=np.int64)
+        if k.size == 0:
+            return np.empty((self.ncols, 0))
+        T = self.TILE
+        kmin, kmax = int(k.min()), int(k.max())
+        size = self.vals.shape[1]
+        lo = (kmin // T) * T
+        hi = (kmax // T + 1) * T
+        if size:
+            lo, hi = min(lo, self.k0), max(hi, self.k0 + size)
+        if hi - lo > self.LIMIT:
+            return np.asarray(self.func(k * self.h), dtype=float).reshape(self.ncols, -1)
+        if lo != self.k0 or hi != self.k0 + size:
+            # grow with slack on the side that grew, so a drifting window rarely reallocates
+            grow_lo = (self.k0 - lo) if size else 0
+            grow_hi = (hi - self.k0 - size) if size else 0
+            lo -= min(grow_lo and 4 * T, max(0, self.LIMIT // 4))
+            hi += min(grow_hi and 4 * T, max(0, self.LIMIT // 4))
+            vals = np.empty((self.ncols, hi - lo))
+            have = np.zeros((hi - lo) // T, dtype=bool)
+            summ = np.empty((3, (hi - lo) // self.BLOCK))
+            if size:
+                s = self.k0 - lo
+                vals[:, s:s + size] = self.vals
+                have[s // T:s // T + self.have.size] = self.have
+                sb = s // self.BLOCK
+                summ[:, sb:sb + self.summary.shape[1]] = self.summary
+            self.k0, self.vals, self.have, self.summary = lo, vals, have, summ
+        rel = k - self.k0
+        present = np.zeros(self.have.size, dtype=bool)
+        present[rel // T] = True
+        missing = np.flatnonzero(present & ~self.have)
+        if missing.size:
+            idx = (missing[:, None] * T + np.arange(T)[None, :]).ravel()
+            out = np.asarray(self.func((idx + self.k0) * self.h), dtype=float)
+            out = out.reshape(self.ncols, -1)
+            self.vals[:, idx] = out
+            self.have[missing] = True
+            B = self.BLOCK
+            bidx = (missing[:, None] * (T // B) + np.arange(T // B)[None, :]).ravel()
+            blk = out.reshape(self.ncols, -1, B)
+            self.summary[0, bidx] = blk[0].min(1)
+            self.summary[1, bidx] = blk[0].max(1)
+            self.summary[2, bidx] = np.abs(blk[1]).max(1) if self.ncols >= 2 else np.nan
+        return self.vals[:, rel]
+
+
+def minimize_on_grid(
+    sample: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]],
+    fgh: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray, np.ndarray]],
+    klo: np.ndarray,
+    khi: np.ndarray,
+    h: float,
+    *,
+    upper: np.ndarray | None = None,
+    newton_steps: int = 60,
+    separation: float | None = None,
+    safety: float = 4.0,
+    owner: np.ndarray | None = None,
+    n_windows: int | None = None,
+) -> WindowMin:
+    r"""Global minimum of ``g_i`` on the grid window ``[klo_i h, khi_i h]``, pruned by bounds.
+
+    Like :func:`minimize_in_windows`, but the samples lie on the global grid ``k h`` (so a
+    caller can serve them from a :class:`GridTable`: the scan is then arithmetic on cached
+    values) and only candidates that can beat the best known value are polished.  On a
+    sample interval, :math:`g \ge \min(g_j, g_{j+1}) - M h^2/8` where :math:`M \ge g''` there;
+    :math:`M` is taken as ``safety`` times the largest divided difference
+    :math:`|g'_{j+1}-g'_j|/h` (a mean value of :math:`g''`) over the interval and its two
+    neighbours.  A candidate (a sampled local minimum, or a - to + sign change of
+    :math:`g'`) is polished only if its bracket's bound is at most
+    :math:`U_i = \min(\text{upper}_i, \min_j g_i(x_j))`.
+
+    Args:
+        sample: ``sample(k, i) -> (g, g')`` at grid points ``k * h`` of windows ``i`` (flat).
+        fgh: ``fgh(x, i) -> (g, g', g'')`` at any points (the exact polish).
+        klo, khi: first and last grid index of each window (``klo <= khi``).
+        h: grid spacing.
+        upper: known upper bounds of each window's minimum (e.g. a local solution's value).
+        newton_steps: most safeguarded Newton iterations per candidate.
+        separation: two minimisers closer than this are the same (default ``h``).
+        safety: the factor on the divided differences in the curvature bound.
+        owner, n_windows: when given, ``klo``/``khi`` are *segments* (pieces of windows that
+            survived a coarser bound) and ``owner[s]`` is the window of segment ``s``;
+            ``upper`` and the result then have one entry per window.
+
+    Returns:
+        a :class:`WindowMin`; ``x2``/``value2`` is the best other local minimum among the
+        candidates that survived pruning (the near-ties), NaN/inf if none.
+    """
+    klo = np.atleast_1d(np.asarray(klo, dtype=np.int64))
+    khi = np.atleast_1d(np.asarray(khi, dtype=np.int64))
+    nseg = klo.size
+    seg_owner = np.arange(nseg) if owner is None else np.asarray(owner, dtype=np.int64)
+    n = nseg if n_windows is None else int(n_windows)
+    if np.any(khi < klo):
+        raise ValueError("every window needs klo <= khi")
+    sep = h if separation is None else float(separation)
+    counts = khi - klo + 1
+    up = np.full(n, np.inf) if upper is None else np.asarray(upper, dtype=float).copy()
+    ends = np.cumsum(counts)
+    start = 0
+    parts = []
+    samples = np.zeros(n, dtype=np.int64)
+    np.add.at(samples, seg_owner, counts)
+    while start < nseg:
+        base = ends[start - 1] if start else 0
+        stop = max(start + 1, int(np.searchsorted(ends, base + _BLOCK, side="right")))
+        stop = min(stop, nseg)
+        sl = slice(start, stop)
+        parts.append(_grid_block(sample, fgh, klo[sl], counts[sl], h, seg_owner[sl], up,
+                                 newton_steps, safety))
+        start = stop
+    who = np.concatenate([p[0] for p in parts]) if parts else np.empty(0, np.int64)
+    x, v, s, c = (np.concatenate([p[i] for p in parts]) if parts else np.empty(0)
+                  for i in range(1, 5))
+    res = _aggregate(n, who, x, v, s, c, sep)
+    return WindowMin(samples=samples, **res)
+
+
+def _aggregate(n, who, x, v, s, c, sep):
+    """Best and best-other polished candidate per window."""
+    v = np.where(np.isfinite(v), v, np.inf)
+    order = np.lexsort((v, who))
+    who, x, v, s, c = who[order], x[order], v[order], s[order], c[order]
+    res = {"x": np.full(n, np.nan), "value": np.full(n, np.inf), "slope": np.full(n, np.nan),
+           "curvature": np.full(n, np.nan), "x2": np.full(n, np.nan),
+           "value2": np.full(n, np.inf), "slope2": np.full(n, np.nan),
+           "n_candidates": np.zeros(n, dtype=np.int64)}
+    if who.size == 0:
+        return res
+    starts = np.flatnonzero(np.r_[True, who[1:] != who[:-1]])
+    w = who[starts]
+    res["x"][w], res["value"][w], res["slope"][w], res["curvature"][w] = (
+        x[starts], v[starts], s[starts], c[starts])
+    res["n_candidates"][w] = np.diff(np.r_[starts, who.size])
+    far_idx = np.flatnonzero(np.abs(x - res["x"][who]) > sep)
+    if far_idx.size:
+        fw = who[far_idx]
+        firsts = far_idx[np.r_[True, fw[1:] != fw[:-1]]]
+        res["x2"][who[firsts]] = x[firsts]
+        res["value2"][who[firsts]] = v[firsts]
+        res["slope2"][who[firsts]] = s[firsts]
+    return res
+
+
+def _grid_block(sample, fgh, klo, counts, h, seg_owner, upper, newton_steps, safety):
+    """Scan the segments of one block; returns the polished candidates (window, x, g, g', g'')."""
+    nseg = klo.size
+    total = int(counts.sum())
+    seg = np.repeat(np.arange(nseg), counts)
+    first = np.cumsum(counts) - counts
+    j = np.arange(total) - first[seg]
+    k = klo[seg] + j
+    win = seg_owner[seg]
+    g, dg = sample(k, win)
+    is_first = j == 0
+    last = j == counts[seg] - 1
+    prev_g = np.empty(total)
+    prev_g[1:] = g[:-1]
+    prev_g[is_first] = np.inf
+    next_g = np.empty(total)
+    next_g[:-1] = g[1:]
+    next_g[last] = np.inf
+    next_dg = np.empty(total)
+    next_dg[:-1] = dg[1:]
+    next_dg[last] = 0.0
+    local = (g <= prev_g) & (g <= next_g)
+    change = (~last) & (dg < 0) & (next_dg > 0)
+    # curvature bound per interval [j, j+1]: safety * max divided difference of g' nearby
+    dd = np.abs(next_dg - dg) / h
+    dd[last] = 0.0
+    m = dd.copy()
+    m[1:] = np.maximum(m[1:], np.where(is_first[1:], 0.0, dd[:-1]))
+    m[:-1] = np.maximum(m[:-1], np.where(last[:-1] | last[1:], 0.0, dd[1:]))
+    m *= safety
+    low_int = np.minimum(g, next_g) - m * (h * h / 8)  # bound on [j, j+1]
+    low_int[last] = np.inf
+    low_prev = np.empty(total)
+    low_prev[1:] = low_int[:-1]
+    low_prev[is_first] = np.inf
+    low_br = np.minimum(np.minimum(low_int, low_prev), g)  # bound on the bracket [j-1, j+1]
+    U = upper.copy()
+    np.minimum.at(U, seg_owner, np.minimum.reduceat(g, first))
+    idx_local = np.flatnonzero(local & (low_br <= U[win]))
+    sc = change & ~local & ~np.append(local[1:], False)
+    idx_change = np.flatnonzero(sc & (low_int <= U[win]))
+    lo_l = np.where(is_first[idx_local], idx_local, idx_local - 1)
+    hi_l = np.where(last[idx_local], idx_local, idx_local + 1)
+    cl = np.concatenate([lo_l, idx_change])
+    cr = np.concatenate([hi_l, idx_change + 1])
+    nxt = np.minimum(idx_change + 1, total - 1)
+    c0 = np.concatenate([idx_local, np.where(g[idx_change] <= g[nxt], idx_change, nxt)])
+    who = win[c0]
+    x, v, s, c = _polish(fgh, k[cl] * h, k[cr] * h, k[c0] * h, who, newton_steps)
+    return who, x, v, s, c
