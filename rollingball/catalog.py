@@ -73,7 +73,9 @@ def bumpy_bowl() -> Landscape:
 
 
 def weierstrass_like(n: int = 100) -> Landscape:
-    r"""The paper's "complicated loss" (Eq. 13): :math:`f(\theta) = \sum_{k=1}^{n} \sin(k^2\theta)/k^2`.
+    r"""The paper's "complicated loss" (Eq. 13).
+
+    .. math:: f(\theta) = \sum_{k=1}^{n} \sin(k^2\theta)/k^2
 
     A Weierstrass-like function: bounded by :math:`\pi^2/6`, with slopes up to n
     and ripples of wavelength :math:`2\pi/n^2`.  The sum is kept unevaluated and
@@ -97,7 +99,8 @@ def gaussian_wells(
 
     .. math::
 
-        f(\theta) = |\theta|^2 - \sum_{k=0}^{n-1} \exp\!\Big(-\frac{|\theta-\theta_k|^2}{s\,\sigma^2}\Big)
+        f(\theta) = |\theta|^2
+          - \sum_{k=0}^{n-1} \exp\!\Big(-\frac{|\theta-\theta_k|^2}{s\,\sigma^2}\Big)
 
     with ``form="paper"`` giving :math:`s = 1` (Eq. 14 as printed) and ``form="code"``
     giving :math:`s = 2` (the authors' public code).  The centres :math:`\theta_k` are
@@ -135,7 +138,10 @@ def rastrigin(d: int = 2, A: float = 10) -> Landscape:
 
 
 def rosenbrock(d: int = 2) -> Landscape:
-    r"""Rosenbrock's valley :math:`\sum_i 100 (x_{i+1} - x_i^2)^2 + (1 - x_i)^2` (Rosenbrock 1960)."""
+    r"""Rosenbrock's valley (Rosenbrock 1960).
+
+    .. math:: f(x) = \sum_i 100 (x_{i+1} - x_i^2)^2 + (1 - x_i)^2
+    """
     d = _positive_int(d, "d")
     if d < 2:
         raise ValueError("rosenbrock needs d >= 2")

@@ -9,7 +9,8 @@ SymPy expression and derives, exactly, everything the rolling ball needs:
     \tau = (\nabla f,\ |\nabla f|^2) \quad\text{(Eq. 2)},
 
     \kappa = \frac{f''}{(1+f'^2)^{3/2}}\ (d=1),\qquad
-    S = \frac{g^{-1}\,\nabla^2 f}{\sqrt{1+|\nabla f|^2}},\quad g = I + \nabla f\,\nabla f^{\top}\ (d\ge 1),
+    S = \frac{g^{-1}\,\nabla^2 f}{\sqrt{1+|\nabla f|^2}},\quad
+    g = I + \nabla f\,\nabla f^{\top}\ (d\ge 1),
 
     c(\theta,\rho) = (\theta, f(\theta)) + \rho\,\nu(\theta)\quad\text{(the offset point)}.
 
@@ -189,7 +190,10 @@ class Landscape:
 
     @cached_property
     def tangent(self) -> sp.Matrix:
-        r"""The lifted gradient :math:`\tau = (\nabla f, |\nabla f|^2)` (Eq. 2), tangent to the graph."""
+        r"""The lifted gradient :math:`\tau = (\nabla f, |\nabla f|^2)` (Eq. 2).
+
+        It is tangent to the graph and orthogonal to the normal.
+        """
         return sp.Matrix(list(self.gradient) + [self._grad_norm2])
 
     @cached_property
@@ -359,13 +363,33 @@ class Landscape:
         return np.stack(self._fn("offset")(*cols, np.asarray(rho, dtype=float)), axis=-1)
 
     def evalf(self, expr: sp.Expr, point: Sequence[float], digits: int = 30) -> float:
-        """``expr`` evaluated by SymPy at ``point`` (an independent reference)."""
+        """``expr`` evaluated by SymPy at ``point`` (an independent reference).
+
+        The variables are replaced by ``point`` first; sums are then added up term by
+        term, each term evaluated by :func:`sympy.N` to ``digits`` digits, so a sum over
+        1000 data points costs 1000 small numeric evaluations, not a symbolic expansion.
+        """
         point = np.atleast_1d(np.asarray(point, dtype=float))
-        subs = {v: sp.Float(float(p), 30) for v, p in zip(self.variables, point, strict=True)}
-        value = self.explicit(expr).xreplace(subs)
-        if value.has(sp.Sum):
-            value = value.doit()
+        subs = {v: sp.Float(float(p), digits) for v, p in zip(self.variables, point, strict=True)}
+        value = _sum_numerically(sp.sympify(expr).xreplace(subs), self.data, digits)
         return float(sp.N(value, digits))
+
+
+def _sum_numerically(expr: sp.Expr, data: Mapping[str, np.ndarray], digits: int) -> sp.Expr:
+    """Replace every finite Sum in a variable-free ``expr`` by its numeric value."""
+    if isinstance(expr, sp.Sum):
+        (k, lo, hi), = expr.limits
+        total = sp.Float(0, digits)
+        for i in range(int(lo), int(hi) + 1):
+            subs = {k: sp.Integer(i)}
+            for item in expr.function.atoms(sp.Indexed):
+                subs[item] = sp.Float(float(data[str(item.base.label)][i]), digits)
+            term = _sum_numerically(expr.function.xreplace(subs), data, digits)
+            total += sp.N(term, digits)
+        return total
+    if not expr.args or not expr.has(sp.Sum):
+        return expr
+    return expr.func(*[_sum_numerically(a, data, digits) for a in expr.args])
 
 
 def _is_bound(expr: sp.Expr, symbol: sp.Symbol) -> bool:

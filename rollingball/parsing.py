@@ -99,7 +99,8 @@ def _explicit_multiplication(text: str) -> str:
             left_operand = prev.type in (tokenize.NUMBER, tokenize.NAME) or prev.string == ")"
             right_operand = tok.type in (tokenize.NUMBER, tokenize.NAME) or tok.string == "("
             is_call = prev.type == tokenize.NAME and tok.string == "("
-            if left_operand and right_operand and not is_call:
+            is_keyword = keyword.iskeyword(prev.string) or keyword.iskeyword(tok.string)
+            if left_operand and right_operand and not is_call and not is_keyword:
                 out.append("*")
         out.append(tok.string)
         prev = tok
@@ -146,7 +147,8 @@ class _Builder:
         if isinstance(value, bool) or value is None or value is Ellipsis:
             raise ValueError(f"refused constant {value!r}")
         if isinstance(value, complex):
-            raise ValueError(f"refused the imaginary unit in {_source(node)!r}: the loss must be real")
+            raise ValueError(f"refused the imaginary unit in {_source(node)!r}: "
+                             "the loss must be real")
         if isinstance(value, str | bytes):
             raise ValueError(f"refused string literal {value!r}")
         if isinstance(value, int):
