@@ -1,0 +1,121 @@
+"""``rollingball paper fig2|fig3|fig4|all --out DIR``: regenerate the paper's figures and report."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+from pathlib import Path
+
+from rollingball import figures
+from rollingball.report import reproduction_report
+
+TARGETS = ("fig2", "fig3", "fig4", "all")
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "paper",
+        help="regenerate the paper's Figures 2-4 (PNG + CSV) and the reproduction report",
+        description="Regenerate the paper's figures as PNG plus CSV of their data, with "
+        "progress on stderr. fig2: Delta(rho) for sin on [-3pi, 3pi]; fig3: centre "
+        "trajectories on Eq. 13 (Algorithm 1 with the paper's and the exact projection, and "
+        "the offset-keeping RBO); fig4: gradient descent and RBO from ten starts on Eq. 14, "
+        "both readings of the wells, with the global-basin counts. 'all' also writes "
+        "reproduction.md, the claims of the paper beside the measured numbers. Each run "
+        "merges its numbers into DIR/summary.json and rewrites DIR/reproduction.md.",
+    )
+    p.add_argument("target", choices=TARGETS, help="which figure (or all of them)")
+    p.add_argument("--out", required=True, metavar="DIR", help="output folder (created)")
+    p.add_argument("--quick", action="store_true",
+                   help="reduced settings (fewer radii, steps, terms and wells): seconds, "
+                        "for tests and previews; explicit options below override them")
+    p.add_argument("--fig2-radii", type=float, nargs="+", metavar="RHO",
+                   help="radii of Fig. 2 (default: 62 log-spaced radii from 0.01 to 1000)")
+    p.add_argument("--fig3-radii", type=float, nargs="+", metavar="RHO",
+                   help="radii of Fig. 3 (default 0.01 0.0316 0.1 0.316 1)")
+    p.add_argument("--fig3-steps", type=int, metavar="T", help="steps of Fig. 3 (default 2000)")
+    p.add_argument("--terms", type=int, metavar="N", help="terms of Eq. 13 (default 100)")
+    p.add_argument("--fig3-published", action="store_true",
+                   help="also draw Fig. 3 as the authors' public script computes it "
+                        "(wrong derivative, centre beside the point, projection started at "
+                        "the centre; see the errata)")
+    p.add_argument("--fig4-radii", type=float, nargs="+", metavar="RHO",
+                   help="RBO radii of Fig. 4 (default 1 2 3 4 5)")
+    p.add_argument("--fig4-steps", type=int, metavar="T", help="steps of Fig. 4 (default 300)")
+    p.add_argument("--wells", type=int, metavar="N", help="wells of Eq. 14 (default 1000)")
+    p.add_argument("--forms", nargs="+", choices=("paper", "code"), default=["paper", "code"],
+                   help="readings of the wells: exp(-r^2/sigma^2) (paper) and/or "
+                        "exp(-r^2/(2 sigma^2)) (code); default both")
+    p.add_argument("--projections", nargs="+", choices=("paper", "exact"),
+                   default=["paper", "exact"], help="projections for Algorithm 1 (default both)")
+    p.add_argument("--copy-report", metavar="PATH",
+                   help="also copy the generated reproduction.md to PATH (e.g. docs/)")
+    p.add_argument("--no-progress", action="store_true", help="print nothing on stderr")
+    p.set_defaults(handler=main)
+
+
+def _settings(args) -> dict[str, dict]:
+    base = figures.QUICK if args.quick else figures.FULL
+    s = {k: dict(v) for k, v in base.items()}
+    if args.fig2_radii:
+        s["fig2"]["radii"] = args.fig2_radii
+    if args.fig3_radii:
+        s["fig3"]["radii"] = tuple(args.fig3_radii)
+    if args.fig3_steps is not None:
+        s["fig3"]["steps"] = args.fig3_steps
+    if args.terms is not None:
+        s["fig3"]["n"] = args.terms
+    if args.fig4_radii:
+        s["fig4"]["radii"] = tuple(args.fig4_radii)
+    if args.fig4_steps is not None:
+        s["fig4"]["steps"] = args.fig4_steps
+    if args.wells is not None:
+        s["fig4"]["n"] = args.wells
+    for key in ("fig3", "fig4"):
+        steps, n = s[key]["steps"], s[key]["n"]
+        if steps < 1 or n < 1:
+            raise ValueError(f"{key}: steps and terms/wells must be positive")
+    for key in ("fig2", "fig3", "fig4"):
+        radii = s[key]["radii"]
+        if radii is not None and any(not (r > 0) for r in radii):
+            raise ValueError(f"{key}: radii must be positive")
+    return s
+
+
+def main(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    show = not args.no_progress
+    path = out / "summary.json"
+    summary = json.loads(path.read_text()) if path.exists() else {}
+    targets = ("fig2", "fig3", "fig4") if args.target == "all" else (args.target,)
+    for target in targets:
+        progress = figures.Progress(target, enabled=show)
+        if target == "fig2":
+            d = figures.fig2(out, settings["fig2"]["radii"], progress=progress)
+        elif target == "fig3":
+            f3 = settings["fig3"]
+            d = figures.fig3(out, f3["radii"], n=f3["n"], steps=f3["steps"],
+                             published=args.fig3_published, progress=progress, bar=show)
+        else:
+            f4 = settings["fig4"]
+            d = figures.fig4(out, f4["radii"], n=f4["n"], steps=f4["steps"],
+                             forms=tuple(args.forms), projections=tuple(args.projections),
+                             progress=progress, bar=show)
+        summary[target] = d["summary"]
+        summary.setdefault("quick", {})[target] = bool(args.quick)
+        figures.write_summary(out, summary)
+    report = out / "reproduction.md"
+    tmp = report.with_suffix(".md.tmp")
+    tmp.write_text(reproduction_report(summary))
+    tmp.replace(report)
+    if args.copy_report:
+        dest = Path(args.copy_report)
+        if dest.is_dir():
+            dest = dest / "reproduction.md"
+        shutil.copyfile(report, dest)
+    if show:
+        print(f"paper: wrote {', '.join(sorted(p.name for p in out.iterdir()))} in {out}")
+    return 0
