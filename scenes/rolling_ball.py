@@ -1,0 +1,186 @@
+"""RollingBall: the ball rolls on a 1-D loss, beside a gradient-descent ghost from the same start.
+
+Drawn: the loss curve, the ironed landscape f_rho (dashed: where the centre lives), the ball of
+radius rho as a true circle (equal unit lengths on both axes), its footpoint, the normal from the
+footpoint to the centre, the centre's trace and a live readout of step, theta and loss.  Every
+position is the engine's (``rollingball.storyboard.rolling_ball_data``).
+
+    manim -ql scenes/rolling_ball.py RollingBall
+    rollingball render RollingBall --radius 1.2 --quality medium
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+from manim import (
+    DOWN,
+    LEFT,
+    RIGHT,
+    UL,
+    UP,
+    UR,
+    Circle,
+    Create,
+    DashedVMobject,
+    Dot,
+    FadeIn,
+    Line,
+    Scene,
+    ValueTracker,
+    VGroup,
+    VMobject,
+    Write,
+    linear,
+)
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import (  # noqa: E402
+    BACKGROUND,
+    BALL,
+    CURVE,
+    FOOT,
+    GHOST,
+    MUTED,
+    NORMAL,
+    OFFSET,
+    Readout,
+    caption,
+    equal_axes,
+    fit_unit,
+    label,
+    legend,
+    polyline,
+    scene_options,
+    title,
+    to_scene,
+)
+
+from rollingball import storyboard  # noqa: E402
+
+
+class RollingBall(Scene):
+    """The main scene: RBO on a 1-D loss (default ``bumpy_bowl``), with a GD ghost."""
+
+    scene_name = "RollingBall"
+    options: dict = {}
+
+    def setup(self):
+        self.camera.background_color = BACKGROUND
+        self.opts = scene_options(self)
+        self.data = storyboard.rolling_ball_data(self.opts)
+
+    def construct(self):
+        d, opts = self.data, self.opts
+        rho = d.radius
+        unit = fit_unit(d.x_range, d.y_range, 12.4, 5.6)
+        ax = equal_axes(d.x_range, d.y_range, unit)
+        ax.to_edge(DOWN, buff=0.35)
+        self.axes, self.unit = ax, unit
+
+        graph = polyline(ax, d.curve, CURVE, 3.5, z=2)
+        offset = DashedVMobject(polyline(ax, d.offset, OFFSET, 2.5), num_dashes=90,
+                                dashed_ratio=0.55)
+        self.graph, self.offset_curve = graph, offset
+        head = title("The rolling ball optimizer")
+        sub = caption(f"{opts.landscape.name}:  ρ = {rho:g},  η = {opts.lr:g},  "
+                      f"{d.rbo.steps} steps", font_size=22)
+        sub.next_to(head, DOWN, aligned_edge=LEFT, buff=0.12)
+
+        t = ValueTracker(0.0)
+        self.tracker = t
+
+        def state():
+            return d.frame(t.get_value())
+
+        ball = Circle(radius=rho * unit, color=BALL, stroke_width=3.5)
+        ball.set_fill(BALL, opacity=0.16)
+        centre = Dot(radius=0.055, color=BALL)
+        foot = Dot(radius=0.07, color=FOOT).set_z_index(5)
+        normal = Line(ORIGIN3, ORIGIN3 + np.array([0, 1e-3, 0]), color=NORMAL, stroke_width=2)
+        trace = VMobject(stroke_color=BALL, stroke_width=2.5, stroke_opacity=0.8)
+        ghost = Dot(radius=0.075, color=GHOST, fill_opacity=0.55).set_z_index(4)
+        ghost_trace = VMobject(stroke_color=GHOST, stroke_width=2, stroke_opacity=0.45)
+        self.ball, self.centre_dot, self.foot, self.normal = ball, centre, foot, normal
+        self.ghost = ghost
+
+        def place(_mob=None):
+            s = state()
+            c = to_scene(ax, s["centre"])
+            p = to_scene(ax, s["contact"])
+            ball.move_to(c)
+            centre.move_to(c)
+            foot.move_to(p)
+            normal.put_start_and_end_on(p, c)
+            k = int(np.floor(t.get_value()))
+            pts = np.vstack([d.rbo.centre[: k + 1], s["centre"][None, :]])
+            trace.set_points_as_corners(to_scene(ax, pts))
+            g = d.gd_point(t.get_value())
+            ghost.move_to(to_scene(ax, g))
+            gpts = np.column_stack([d.gd.theta[: k + 1], opts.landscape.f(d.gd.theta[: k + 1])])
+            ghost_trace.set_points_as_corners(to_scene(ax, np.vstack([gpts, g[None, :]])))
+
+        place()
+        rig = VGroup(ghost_trace, ghost, trace, normal, ball, centre, foot)
+        rig.add_updater(place)
+
+        readout = Readout([
+            ("t", "step t", lambda: np.floor(t.get_value()), 0),
+            (r"\theta", "θ", lambda: state()["theta"], 3),
+            (r"f(\theta)", "f(θ)", lambda: state()["loss"], 3),
+        ], font_size=30)
+        readout.to_corner(UR, buff=0.35)
+        self.readout = readout
+
+        keys = legend([
+            (Line(LEFT * 0.25, RIGHT * 0.25, color=CURVE, stroke_width=3.5),
+             caption("loss  f", 20)),
+            (DashedVMobject(Line(LEFT * 0.25, RIGHT * 0.25, color=OFFSET, stroke_width=2.5),
+                            num_dashes=3), caption("ironed landscape  f_ρ", 20)),
+            (Dot(radius=0.07, color=BALL), caption(f"ball centre (RBO, ρ = {rho:g})", 20)),
+            (Dot(radius=0.07, color=FOOT), caption("footpoint (contact)", 20)),
+            (Dot(radius=0.07, color=GHOST, fill_opacity=0.55),
+             caption("gradient descent, same start", 20)),
+        ], buff=0.1)
+        keys.next_to(sub, DOWN, aligned_edge=LEFT, buff=0.25)
+        self.legend = keys
+        _avoid_overlap(keys, readout, ax, graph)
+
+        self.play(FadeIn(head), FadeIn(sub), Create(ax), run_time=0.8)
+        self.play(Create(graph), run_time=1.2)
+        self.play(Create(offset), FadeIn(keys), run_time=1.0)
+        self.play(FadeIn(rig), Write(readout), run_time=0.8)
+        self.add(rig, readout)
+        self.play(t.animate.set_value(d.rbo.steps), run_time=opts.duration, rate_func=linear)
+        rig.clear_updaters()
+        place()
+        self.wait(1.0)
+        final = VGroup(
+            label(rf"\text{{RBO: }}\theta_T = {d.rbo.theta[-1]:.3f}",
+                  f"RBO: θ_T = {d.rbo.theta[-1]:.3f}", font_size=26, color=BALL),
+            label(rf"\text{{GD: }}\theta_T = {d.gd.theta[-1]:.3f}",
+                  f"GD: θ_T = {d.gd.theta[-1]:.3f}", font_size=26, color=GHOST),
+        ).arrange(DOWN, aligned_edge=RIGHT, buff=0.12)
+        final.next_to(readout, DOWN, aligned_edge=RIGHT, buff=0.35)
+        self.play(FadeIn(final, shift=UP * 0.1), run_time=0.6)
+        self.wait(0.8)
+
+
+ORIGIN3 = np.zeros(3)
+
+
+def _avoid_overlap(keys, readout, ax, graph):
+    """Shrink the legend if it would overlap the graph's drawn curve (keeps text readable)."""
+    pts = graph.points
+    for _ in range(4):
+        lo, hi = keys.get_corner(DOWN + LEFT), keys.get_corner(UP + RIGHT)
+        inside = ((pts[:, 0] > lo[0]) & (pts[:, 0] < hi[0]) & (pts[:, 1] > lo[1])
+                  & (pts[:, 1] < hi[1]))
+        if not inside.any():
+            return
+        keys.scale(0.85, about_edge=UL)
+
+
+__all__ = ["RollingBall", "MUTED"]

@@ -1,0 +1,147 @@
+"""Unreachable: the arcs of the graph a ball of radius rho can never touch, as rho grows.
+
+The arcs (red) are ``rollingball.reach.unreachable`` (swallowtail trimming of the offset curve);
+they appear exactly when rho passes the critical radius rho_c (``rollingball.reach``), marked on
+the rho scale.  A ball of the current radius rests over the middle trough (its centre on the
+exact offset, ``rollingball.offset``): once rho > rho_c it can no longer reach the bottom.
+
+    manim -ql scenes/unreachable.py Unreachable
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+from manim import (
+    DOWN,
+    LEFT,
+    RIGHT,
+    UP,
+    Circle,
+    Create,
+    Dot,
+    FadeIn,
+    Line,
+    NumberLine,
+    Scene,
+    Triangle,
+    ValueTracker,
+    VGroup,
+    VMobject,
+    linear,
+)
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import (  # noqa: E402
+    BACKGROUND,
+    BALL,
+    CURVE,
+    DANGER,
+    FOOT,
+    MUTED,
+    Readout,
+    caption,
+    equal_axes,
+    fit_unit,
+    label,
+    polyline,
+    scene_options,
+    title,
+    to_scene,
+)
+
+from rollingball import storyboard  # noqa: E402
+
+
+class Unreachable(Scene):
+    """Unreachable arcs highlighted as rho grows through the options' radii."""
+
+    scene_name = "Unreachable"
+    options: dict = {}
+
+    def setup(self):
+        self.camera.background_color = BACKGROUND
+        self.opts = scene_options(self)
+        self.data = storyboard.unreachable_data(self.opts)
+
+    def construct(self):
+        d, L = self.data, self.opts.landscape
+        unit = fit_unit(d.x_range, d.y_range, 12.6, 4.9)
+        ax = equal_axes(d.x_range, d.y_range, unit, numbers=False)
+        ax.to_edge(DOWN, buff=0.3)
+        self.axes, self.unit = ax, unit
+        graph = polyline(ax, np.column_stack([d.xs, d.f]), CURVE, 3.0, z=1)
+        self.graph = graph
+        head = title("Unreachable points")
+        sub = caption("red: points no ball of radius ρ can touch from above", 22)
+        sub.next_to(head, DOWN, aligned_edge=LEFT, buff=0.12)
+
+        # the rho scale with the critical radius marked
+        r_hi = float(max(d.radii)) * 1.1
+        scale = NumberLine(x_range=[0, r_hi, 0.5], length=4.6, color=MUTED,
+                           include_numbers=False, stroke_width=1.5)
+        scale.to_corner(UP + RIGHT, buff=0.5).shift(DOWN * 0.25)
+        for v in np.arange(0, r_hi + 1e-9, 1.0):
+            scale.add(caption(f"{v:g}", 18).next_to(scale.n2p(v), DOWN, buff=0.15))
+        rc = d.critical_radius
+        rc_mark = Line(scale.n2p(rc) + DOWN * 0.18, scale.n2p(rc) + UP * 0.18, color=DANGER,
+                       stroke_width=4)
+        rc_tag = label(rf"\rho_c = {rc:.3g}", f"ρ_c = {rc:.3g}", 24, DANGER)
+        rc_tag.next_to(rc_mark, UP, buff=0.08)
+        r_tracker = ValueTracker(float(d.radii[0]))
+        pointer = Triangle(color=BALL, fill_opacity=1).scale(0.08).rotate(np.pi)
+        pointer.add_updater(lambda m: m.move_to(scale.n2p(r_tracker.get_value()) + UP * 0.16))
+        readout = Readout([(r"\rho", "ρ", r_tracker.get_value, 2)], font_size=28)
+        readout.next_to(scale, DOWN, buff=0.5).align_to(scale, LEFT)
+        self.tracker, self.scale = r_tracker, scale
+
+        # the ball over the lowest trough of the window
+        trough = float(d.xs[np.argmin(d.f)])
+        ball = Circle(radius=1.0, color=BALL, stroke_width=3)
+        ball.set_fill(BALL, opacity=0.14)
+        foot = Dot(radius=0.06, color=FOOT).set_z_index(5)
+        arcs = VGroup()
+        self.ball, self.foot, self.arcs = ball, foot, arcs
+
+        def intervals(rho):
+            # exact intervals at the options' radii, and between them from the same module
+            k = np.flatnonzero(np.isclose(d.radii, rho))
+            if k.size:
+                return d.intervals[int(k[0])]
+            return storyboard.unreachable_intervals(L, rho, d.x_range)
+
+        def place(_m=None):
+            rho = r_tracker.get_value()
+            c, p = storyboard.ball_at(L, trough, rho)
+            ball.become(Circle(radius=rho * unit, color=BALL, stroke_width=3)
+                        .set_fill(BALL, opacity=0.14).move_to(to_scene(ax, c)))
+            foot.move_to(to_scene(ax, p))
+            new = VGroup()
+            for a, b in intervals(rho):
+                xs = np.linspace(a, b, max(8, int(60 * (b - a))))
+                arc = VMobject(stroke_color=DANGER, stroke_width=7).set_z_index(3)
+                arc.set_points_as_corners(to_scene(ax, np.column_stack([xs, L.f(xs)])))
+                new.add(arc)
+            arcs.submobjects = list(new.submobjects)
+
+        place()
+        rig = VGroup(arcs, ball, foot)
+        rig.add_updater(place)
+
+        self.play(FadeIn(head), FadeIn(sub), Create(graph), run_time=1.2)
+        self.play(FadeIn(scale), FadeIn(rc_mark), FadeIn(rc_tag), FadeIn(pointer),
+                  FadeIn(readout), FadeIn(rig), run_time=0.8)
+        self.add(rig, pointer, readout)
+        per = self.opts.duration * 8.0 / max(1, len(d.radii))
+        for r in d.radii[1:]:
+            self.play(r_tracker.animate.set_value(float(r)), run_time=per, rate_func=linear)
+            self.wait(0.4)
+        rig.clear_updaters()
+        pointer.clear_updaters()
+        place()
+        self.wait(1.0)
+
+
+__all__ = ["Unreachable", "LEFT", "RIGHT", "DOWN", "UP"]

@@ -1,0 +1,164 @@
+"""UpdateStep: the anatomy of one step of the rolling ball optimizer (the paper's Figure 1).
+
+c_t = p_t + rho nu(p_t) (Eq. 6), the step -eta tau(p_t) to the candidate c~_{t+1} (Eq. 7), whose
+ball cuts the graph, its projection p_{t+1} = proj c~_{t+1} (Eq. 8) and the new centre c_{t+1}.
+The step is the engine's (Algorithm 1, exact projection); the learning rate is large on purpose
+so that every piece is visible.
+
+    manim -ql scenes/update_step.py UpdateStep
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+from manim import (
+    DL,
+    DOWN,
+    LEFT,
+    RIGHT,
+    UP,
+    UR,
+    Arrow,
+    Circle,
+    Create,
+    DashedLine,
+    DashedVMobject,
+    Dot,
+    FadeIn,
+    FadeOut,
+    GrowArrow,
+    Indicate,
+    Line,
+    Scene,
+    SurroundingRectangle,
+    VGroup,
+)
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import (  # noqa: E402
+    BACKGROUND,
+    BALL,
+    CURVE,
+    DANGER,
+    FOOT,
+    MUTED,
+    NORMAL,
+    STEP,
+    caption,
+    equal_axes,
+    fit_unit,
+    label,
+    polyline,
+    scene_options,
+    title,
+    to_scene,
+)
+
+from rollingball import storyboard  # noqa: E402
+
+
+class UpdateStep(Scene):
+    """Paper Fig. 1: one update of Algorithm 1, piece by piece, with the equations beside it."""
+
+    scene_name = "UpdateStep"
+    options: dict = {}
+
+    def setup(self):
+        self.camera.background_color = BACKGROUND
+        self.opts = scene_options(self)
+        self.data = storyboard.update_step_data(self.opts)
+
+    def construct(self):
+        d = self.data
+        rho = self.opts.radius[0]
+        unit = fit_unit(d.x_range, d.y_range, 8.4, 6.6)
+        ax = equal_axes(d.x_range, d.y_range, unit, numbers=False)
+        ax.to_corner(DL, buff=0.35)
+        self.axes, self.unit = ax, unit
+        graph = polyline(ax, d.curve, CURVE, 3.5, z=1)
+        self.graph = graph
+        head = title("One step of the rolling ball")
+
+        P = {k: to_scene(ax, getattr(d, k)) for k in ("p", "c", "c_tilde", "p_next", "c_next")}
+        ball = Circle(radius=rho * unit, color=BALL, stroke_width=3.5).move_to(P["c"])
+        ball.set_fill(BALL, opacity=0.15)
+        cand = DashedVMobject(Circle(radius=rho * unit, color=DANGER, stroke_width=3),
+                              num_dashes=40).move_to(P["c_tilde"])
+        new_ball = Circle(radius=rho * unit, color=STEP, stroke_width=3.5).move_to(P["c_next"])
+        new_ball.set_fill(STEP, opacity=0.15)
+        self.ball, self.candidate, self.new_ball = ball, cand, new_ball
+
+        dot = {k: Dot(P[k], radius=0.065, color=c).set_z_index(5) for k, c in
+               (("p", FOOT), ("c", BALL), ("c_tilde", DANGER), ("p_next", FOOT),
+                ("c_next", STEP))}
+        self.dots = dot
+        normal = Line(P["p"], P["c"], color=NORMAL, stroke_width=2.5)
+        step = Arrow(P["c"], P["c_tilde"], buff=0, color=STEP, stroke_width=5,
+                     max_tip_length_to_length_ratio=0.18)
+        proj = DashedLine(P["c_tilde"], P["p_next"], color=DANGER, stroke_width=2.5)
+        normal2 = Line(P["p_next"], P["c_next"], color=NORMAL, stroke_width=2.5)
+
+        def tag(key, tex, plain, direction, color):
+            return label(tex, plain, font_size=30, color=color).next_to(dot[key], direction,
+                                                                       buff=0.12)
+
+        away = _outward(P["c"], P["p"])
+        t_p = tag("p", "p_t", "p_t", -away, FOOT)
+        t_c = tag("c", "c_t", "c_t", UP + LEFT * 0.3, BALL)
+        t_ct = tag("c_tilde", r"\tilde c_{t+1}", "c̃_{t+1}", DOWN + LEFT, DANGER)
+        t_pn = tag("p_next", "p_{t+1}", "p_{t+1}", DOWN + RIGHT * 0.2, FOOT)
+        t_cn = tag("c_next", "c_{t+1}", "c_{t+1}", UP + RIGHT * 0.3, STEP)
+        mid = 0.5 * (P["c"] + P["c_tilde"])
+        t_step = label(r"-\eta\,\tau(p_t)", "−η τ(p_t)", font_size=28, color=STEP)
+        t_step.next_to(mid, _outward(mid, P["p"]) * 0 + RIGHT, buff=0.25)
+        t_rho = label(r"\rho\,\nu", "ρ ν", font_size=26, color=NORMAL)
+        t_rho.next_to(0.5 * (P["p"] + P["c"]), LEFT, buff=0.1)
+        self.tags = VGroup(t_p, t_c, t_ct, t_pn, t_cn, t_step, t_rho)
+
+        eqs = VGroup(
+            label(r"c_t = p_t + \rho\,\nu(p_t)", "c_t = p_t + ρ ν(p_t)", 30, BALL),
+            label(r"\tilde c_{t+1} = c_t - \eta\,\tau(p_t)", "c̃_{t+1} = c_t − η τ(p_t)", 30,
+                  DANGER),
+            label(r"p_{t+1} = \mathrm{proj}_\Gamma\, \tilde c_{t+1}",
+                  "p_{t+1} = proj_Γ c̃_{t+1}", 30, FOOT),
+            label(r"c_{t+1} = p_{t+1} + \rho\,\nu(p_{t+1})", "c_{t+1} = p_{t+1} + ρ ν(p_{t+1})",
+                  30, STEP),
+        ).arrange(DOWN, aligned_edge=LEFT, buff=0.35)
+        nums = VGroup(*[caption(f"({n})", 20) for n in ("6", "7", "8", "6")])
+        for e, n in zip(eqs, nums, strict=True):
+            n.next_to(e, LEFT, buff=0.2)
+        panel = VGroup(nums, eqs).to_corner(UR, buff=0.55).shift(DOWN * 0.9)
+        note = caption(f"ρ = {rho:g},  η = {self.opts.lr:g}\nAlgorithm 1, exact projection\n"
+                       "(η large to make the step visible)", 20)
+        note.next_to(panel, DOWN, aligned_edge=LEFT, buff=0.5)
+        self.equations = eqs
+
+        self.play(FadeIn(head), Create(graph), run_time=1.2)
+        self.play(FadeIn(dot["p"]), FadeIn(t_p), run_time=0.5)
+        self.play(Create(normal), FadeIn(t_rho), FadeIn(ball), FadeIn(dot["c"]), FadeIn(t_c),
+                  FadeIn(eqs[0]), FadeIn(nums[0]), run_time=1.0)
+        self.play(GrowArrow(step), FadeIn(t_step), FadeIn(eqs[1]), FadeIn(nums[1]), run_time=1.0)
+        self.play(Create(cand), FadeIn(dot["c_tilde"]), FadeIn(t_ct), run_time=0.8)
+        self.play(Indicate(graph, color=DANGER, scale_factor=1.0), run_time=0.8)
+        self.play(Create(proj), FadeIn(dot["p_next"]), FadeIn(t_pn), FadeIn(eqs[2]),
+                  FadeIn(nums[2]), run_time=1.0)
+        self.play(Create(normal2), FadeIn(new_ball), FadeIn(dot["c_next"]), FadeIn(t_cn),
+                  FadeIn(eqs[3]), FadeIn(nums[3]), run_time=1.0)
+        self.play(FadeOut(cand), ball.animate.set_stroke(opacity=0.35).set_fill(opacity=0.05),
+                  FadeIn(note), FadeIn(SurroundingRectangle(panel, color=MUTED, buff=0.2,
+                                                            stroke_width=1)), run_time=0.8)
+        self.add(cand.set_stroke(opacity=0.3))  # keep a faint trace of the candidate
+        self.wait(1.5 * self.opts.duration)
+
+
+def _outward(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The unit vector from b to a (direction to push a label of b away from a)."""
+    v = np.asarray(a, dtype=float) - np.asarray(b, dtype=float)
+    n = np.linalg.norm(v)
+    return v / n if n > 0 else UP
+
+
+__all__ = ["UpdateStep", "LEFT", "DOWN", "RIGHT"]
