@@ -37,12 +37,14 @@ __all__ = ["distance_to_graph"]
 #: Grid samples per shortest bump wavelength (twice the projection's density).
 SAMPLES_PER_WAVELENGTH = 32
 
+#: Factor on the divided-difference curvature estimates in the pruning bounds.
+SAFETY = 4.0
+
 _EPS = np.finfo(float).eps
 _GOLD = (np.sqrt(5.0) - 1.0) / 2.0
 
 
 _TABLES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-_BOUNDS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _table(L: Landscape, h: float) -> GridTable:
@@ -53,29 +55,16 @@ def _table(L: Landscape, h: float) -> GridTable:
     return per[h]
 
 
-def _derivative_bounds(L: Landscape) -> tuple[float, float]:
-    """max |f'| and max |f''| estimated on 4096 points of the domain (times 1.5)."""
-    if L not in _BOUNDS:
-        rng = np.random.default_rng(1)
-        lo = np.array([d[0] for d in L.domain])
-        hi = np.array([d[1] for d in L.domain])
-        pts = lo + (hi - lo) * rng.random((4096, L.dim))
-        _, g, H = L.value_grad_hess(pts[:, 0] if L.dim == 1 else pts)
-        f1 = float(np.max(np.sqrt(np.sum(g * g, axis=-1))))
-        f2 = float(np.max(np.abs(np.linalg.eigvalsh(H))))
-        _BOUNDS[L] = (1.5 * f1, 1.5 * f2)
-    return _BOUNDS[L]
-
-
 def _spacing(L: Landscape, resolution: float | None) -> float:
+    """resolution/2, else feature_scale/32, and at most a 512th of the domain's first side
+    (a power of two, so the cached tables are reused)."""
     if resolution is not None:
         return float(resolution) / 2
     from .projection import feature_scale  # same layer; only the bump-length estimate
 
-    ell = feature_scale(L)
-    if np.isfinite(ell):
-        return ell / SAMPLES_PER_WAVELENGTH
-    return np.inf
+    lo, hi = L.domain[0]
+    cap = 2.0 ** np.floor(np.log2((hi - lo) / 512))
+    return float(min(feature_scale(L) / SAMPLES_PER_WAVELENGTH, cap))
 
 
 def distance_to_graph(
@@ -172,14 +161,10 @@ class _Lifted:
 # ----------------------------------------------------------------------------- 1-D
 def _dense_1d(L, F, lam, a, b, U, best, h, max_samples):
     R = np.sqrt(U)
-    if not np.isfinite(h):  # no bumps: 256 samples per window
-        h = max(float(np.max(2 * R)) / 256, 1e-12)
-    f1, f2 = _derivative_bounds(L)
-    f1, f2 = lam * f1, lam * f2
     table = _table(L, h)
     klo = np.floor((a - R) / h).astype(np.int64)
     khi = np.ceil((a + R) / h).astype(np.int64)
-    slo, shi, sown = _segments(table, klo, khi, h, a, b, lam, U, f1, f2)
+    slo, shi, sown = _segments(table, klo, khi, h, a, b, lam, U)
     dist2 = U.copy()
     theta = best.copy()
     counts = shi - slo + 1
@@ -189,7 +174,7 @@ def _dense_1d(L, F, lam, a, b, U, best, h, max_samples):
         base = ends[start - 1] if start else 0
         stop = min(nseg, max(start + 1, int(np.searchsorted(ends, base + max_samples, "right"))))
         sl = slice(start, stop)
-        who, x, v = _block_1d(F, lam, table, h, a, b, U, slo[sl], counts[sl], sown[sl], f1, f2)
+        who, x, v = _block_1d(F, lam, table, h, a, b, U, slo[sl], counts[sl], sown[sl])
         # the best per point, across blocks
         order = np.lexsort((v, who))
         who, x, v = who[order], x[order], v[order]
@@ -202,26 +187,35 @@ def _dense_1d(L, F, lam, a, b, U, best, h, max_samples):
     return np.sqrt(dist2), theta[:, None]
 
 
-def _segments(table, klo, khi, h, a, b, lam, U, f1, f2):
+def _segments(table, klo, khi, h, a, b, lam, U, safety=SAFETY):
     r"""Runs of grid blocks that may hold a graph point within ``sqrt(U)`` of the point.
 
-    A block's f values lie in ``[m, M]``; between samples f stays within
-    :math:`f_1 h + f_2 h^2/8` of them (slope and curvature bounds), so the block's graph
-    points are at least :math:`\operatorname{dist}(a, \text{block})^2 +
-    \operatorname{dist}(b, [\lambda m - \delta, \lambda M + \delta])^2` away in squares.
+    Block :math:`b` with its successor's samples has f values in ``[m, M]`` (the two blocks'
+    extremes); between two samples f departs from their chord by at most
+    :math:`\kappa h^2/8`, :math:`\kappa` the largest second divided difference of the two
+    blocks times ``safety``; so its graph points are at least
+    :math:`\operatorname{dist}(a, \text{block})^2 +
+    \operatorname{dist}(b, [\lambda m - \delta, \lambda M + \delta])^2` away in squares,
+    :math:`\delta = \lambda\kappa h^2/8`.
     """
     B = table.BLOCK
     blo, bhi = klo // B, khi // B
-    nb = bhi - blo + 1
+    nb = bhi - blo + 2  # one more block: each block's bound uses its successor's samples
     n = klo.size
     own = np.repeat(np.arange(n), nb)
     firstb = np.cumsum(nb) - nb
-    kb = blo[own] + (np.arange(own.size) - firstb[own])
-    bmin, bmax, _ = table.blocks(kb)
-    delta = f1 * h + f2 * h * h / 8
+    kball = blo[own] + (np.arange(own.size) - firstb[own])
+    bmin, bmax, _, bcurv = table.blocks(kball)
+    last = np.r_[own[1:] != own[:-1], True]
+    keepb = ~last
+    nxt = np.minimum(np.arange(own.size) + 1, own.size - 1)
+    m = np.minimum(bmin, bmin[nxt])[keepb]
+    M = np.maximum(bmax, bmax[nxt])[keepb]
+    delta = lam * safety * np.maximum(bcurv, bcurv[nxt])[keepb] * h * h / 8
+    kb, own = kball[keepb], own[keepb]
     xs, xe = kb * B * h, (kb * B + B) * h
     dx = np.maximum(0.0, np.maximum(xs - a[own], a[own] - xe))
-    dy = np.maximum(0.0, np.maximum(lam * bmin - delta - b[own], b[own] - lam * bmax - delta))
+    dy = np.maximum(0.0, np.maximum(lam * m - delta - b[own], b[own] - lam * M - delta))
     idx = np.flatnonzero(dx * dx + dy * dy <= U[own])
     if idx.size == 0:
         return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int64)
@@ -231,9 +225,11 @@ def _segments(table, klo, khi, h, a, b, lam, U, f1, f2):
     return np.maximum(kb[rs] * B, klo[wo]), np.minimum(kb[re] * B + B, khi[wo]), wo
 
 
-def _block_1d(F, lam, table, h, a, b, U, slo, counts, sown, f1, f2):
+def _block_1d(F, lam, table, h, a, b, U, slo, counts, sown, safety=SAFETY):
     """Dense samples of g on the segments; polish every interval whose bound reaches the
-    best value known for its point.  Returns candidates (point, theta, g)."""
+    best value known for its point.  The bound on [x_j, x_j+1] is
+    min(g_j, g_j+1) - M h^2/8 with M = safety * the largest second divided difference of g
+    at x_j-1 ... x_j+2.  Returns candidates (point, theta, g)."""
     nseg = slo.size
     seg = np.repeat(np.arange(nseg), counts)
     first = np.cumsum(counts) - counts
@@ -244,11 +240,18 @@ def _block_1d(F, lam, table, h, a, b, U, slo, counts, sown, f1, f2):
     gseg = np.minimum.reduceat(g, first)
     best = U.copy()
     np.minimum.at(best, sown, gseg)
-    # intervals [x_j, x_j+1] inside one segment whose lower bound reaches the best sample
-    M = 2.0 * (1.0 + f1 * f1 + (np.sqrt(best) + f1 * h) * f2)
+    # second divided differences at interior samples (segment ends copy their neighbour)
+    d2 = np.zeros(g.size)
+    if g.size > 2:
+        d2[1:-1] = np.abs(g[2:] - 2 * g[1:-1] + g[:-2]) / (h * h)
+    ends = first + counts - 1
+    d2[first] = d2[np.minimum(first + 1, ends)]
+    d2[ends] = d2[np.maximum(ends - 1, first)]
+    M = np.maximum(d2, np.roll(d2, -1))
+    M = safety * np.maximum(M, np.maximum(np.roll(d2, 1), np.roll(d2, -2)))
     inside = np.ones(seg.size, dtype=bool)
-    inside[first + counts - 1] = False
-    lower = np.minimum(g, np.roll(g, -1)) - M[owner] * h * h / 8
+    inside[ends] = False
+    lower = np.minimum(g, np.roll(g, -1)) - M * h * h / 8
     cand = np.flatnonzero(inside & (lower <= best[owner]))
     who = owner[cand]
     xs, vs = _polish_interval(F, a[who], b[who], x[cand], x[cand] + h)
@@ -324,8 +327,6 @@ def _golden(fun, lo, hi, iters=100):
 def _dense_nd(L, F, lam, a, b, U, best, h, max_samples, keep=6):
     n, d = a.shape
     R = np.sqrt(U)
-    if not np.isfinite(h):
-        h = float(np.max(2 * R)) / 64
     m = int(np.clip(np.ceil(2 * np.max(R) / h) + 1, 5, max(5, int(max_samples ** (1 / d)))))
     axis = np.linspace(-1.0, 1.0, m)
     grid = np.stack(np.meshgrid(*([axis] * d), indexing="ij"), -1).reshape(-1, d)

@@ -228,12 +228,22 @@ class GridTable:
         self.k0 = 0
         self.vals = np.empty((self.ncols, 0))
         self.have = np.zeros(0, dtype=bool)
-        self.summary = np.empty((3, 0))  # per block: min col 0, max col 0, max |col 1|
+        # per block: min and max of column 0, max |column 1|, max |second difference of
+        # column 0| / h^2 (a curvature estimate)
+        self.summary = np.empty((4, 0))
+
+    def _curv(self, rows: np.ndarray) -> np.ndarray:
+        """|second difference| / h^2 at every point of each row (ends copy their neighbour);
+        for block rows (.., BLOCK) the max per row, for tile rows the full array."""
+        d2 = np.abs(np.diff(rows, 2, axis=-1)) / (self.h * self.h)
+        full = np.concatenate([d2[..., :1], d2, d2[..., -1:]], axis=-1)
+        return full.max(-1) if rows.shape[-1] == self.BLOCK else full
 
     def blocks(self, kb: np.ndarray) -> np.ndarray:
         """Per block ``kb`` (grid points ``kb*BLOCK ... kb*BLOCK + BLOCK-1``): the min and max
-        of column 0 and the max of ``|column 1|`` over its points (NaN if ``ncols == 1``),
-        shape ``(3, len(kb))``."""
+        of column 0, the max of ``|column 1|`` (NaN if ``ncols == 1``) and the max of the
+        second divided difference ``|v[j-1] - 2 v[j] + v[j+1]| / h^2`` of column 0 over its
+        points, shape ``(4, len(kb))``."""
         kb = np.asarray(kb, dtype=np.int64)
         B = self.BLOCK
         if kb.size == 0:
@@ -244,7 +254,7 @@ class GridTable:
             pts = (kb[:, None] * B + np.arange(B)) * self.h
             v = np.asarray(self.func(pts.ravel()), dtype=float).reshape(self.ncols, -1, B)
             slope = np.abs(v[1]).max(1) if self.ncols >= 2 else np.full(kb.size, np.nan)
-            return np.stack([v[0].min(1), v[0].max(1), slope])
+            return np.stack([v[0].min(1), v[0].max(1), slope, self._curv(v[0])])
         return self.summary[:, rel]
 
     def __call__(self, k: np.ndarray) -> np.ndarray:
@@ -268,7 +278,7 @@ class GridTable:
             hi += min(grow_hi and 4 * T, max(0, self.LIMIT // 4))
             vals = np.empty((self.ncols, hi - lo))
             have = np.zeros((hi - lo) // T, dtype=bool)
-            summ = np.empty((3, (hi - lo) // self.BLOCK))
+            summ = np.empty((4, (hi - lo) // self.BLOCK))
             if size:
                 s = self.k0 - lo
                 vals[:, s:s + size] = self.vals
@@ -292,6 +302,8 @@ class GridTable:
             self.summary[0, bidx] = blk[0].min(1)
             self.summary[1, bidx] = blk[0].max(1)
             self.summary[2, bidx] = np.abs(blk[1]).max(1) if self.ncols >= 2 else np.nan
+            self.summary[3, bidx] = self._curv(out[0].reshape(missing.size, T)).reshape(
+                -1, B).max(1)
         return self.vals[:, rel]
 
 

@@ -45,7 +45,7 @@ def brute_force_1d(L, cand, spacing, keep=6):
 
 
 def brute_force_2d(L, cand, spacing, keep=4):
-    """Dense grid over the window, then BFGS from the best sampled points, per candidate."""
+    """Dense grid over the window, then Levenberg-Marquardt (scipy) from the best samples."""
     out = np.empty(len(cand))
     for i, c in enumerate(cand):
         a, b = c[:2], c[2]
@@ -56,13 +56,15 @@ def brute_force_2d(L, cand, spacing, keep=4):
         g = np.sum((pts - a) ** 2, 1) + (L.f(pts) - b) ** 2
         best = np.inf
         for j in np.argsort(g)[:keep]:
-            def fun(t, a=a, b=b):
-                f, gr = L.value_and_grad(t)
-                r = float(f) - b
-                return float(np.sum((t - a) ** 2) + r * r), 2 * ((t - a) + r * gr)
-            res = scipy.optimize.minimize(fun, pts[j], jac=True, method="BFGS",
-                                          options={"gtol": 1e-13})
-            best = min(best, res.fun, g[j])
+            def resid(t, a=a, b=b):
+                return np.r_[t - a, float(L.f(t)) - b]
+
+            def jac(t):
+                return np.vstack([np.eye(2), L.value_and_grad(t)[1]])
+
+            res = scipy.optimize.least_squares(resid, pts[j], jac=jac, method="lm",
+                                               xtol=1e-15, ftol=1e-15, gtol=1e-15)
+            best = min(best, 2 * res.cost, g[j])
         out[i] = np.sqrt(best)
     return out
 
