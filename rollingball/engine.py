@@ -123,6 +123,8 @@ DIVERGE_THETA = 1e8
 DIVERGE_LOSS = 1e150
 #: Gap f_rho(c_x) - c_y (relative to 1 + |c_y|) under which a re-placed centre is accepted.
 REACH_TOL = 1e-11
+#: Most samples of the exact offset per ball for a global scan of the offset-projection window.
+_GLOBAL_SCAN_SAMPLES = 1e5
 #: One-sided derivative ties (relative) under which two contacts count as two.
 _TIE_TOL = 1e-13
 
@@ -487,9 +489,25 @@ def _as_theta(ctx, arr: np.ndarray) -> np.ndarray:
     return arr[:, None] if ctx.d == 1 and arr.ndim == 1 else arr
 
 
+def _exact_distance(ctx, pts: np.ndarray, warm: np.ndarray):
+    """Distance from ``pts`` to the graph by the exact (global) projection, and its theta."""
+    from .projection import project
+
+    pr = project(ctx.G, pts, method="exact", warm=warm, resolution=ctx.resolution)
+    return (np.asarray(pr.distance, dtype=float),
+            np.asarray(pr.theta, dtype=float).reshape(pts.shape[0], ctx.d))
+
+
 def _place_on_offset(ctx, cand: np.ndarray, rho: np.ndarray, warm: np.ndarray,
-                     hint: np.ndarray) -> dict[str, np.ndarray]:
-    """The nearest point of Gamma_rho to each candidate, with its contact (Facts 1 and 2)."""
+                     known: np.ndarray | None,
+                     other: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """The nearest point of Gamma_rho to each candidate, with its contact (Facts 1 and 2).
+
+    ``warm``: the current footpoints' theta (n, d); ``known``: current centres on Gamma_rho
+    (n, d+1), or None (then a known offset point is computed); ``other``: the current
+    centres' second contacts (n, d), NaN where they touch once.  The result's ``other``
+    is the new centres' second contacts.
+    """
     d = ctx.d
     n = cand.shape[0]
     pr = _project(ctx, cand, warm)
@@ -498,19 +516,34 @@ def _place_on_offset(ctx, cand: np.ndarray, rho: np.ndarray, warm: np.ndarray,
     c = p + rho[:, None] * _normal(ctx, theta_p)
     out = dict(theta=theta_p, point=p, centre=c, iterations=np.asarray(pr.iterations),
                residual=np.asarray(pr.residual, dtype=float), jumped=np.asarray(pr.jumped),
-               certified=np.asarray(pr.certified), offset_solve=np.zeros(n, dtype=bool))
-    pos = rho > 0
-    if not np.any(pos):
+               certified=np.asarray(pr.certified), offset_solve=np.zeros(n, dtype=bool),
+               other=np.full((n, d), np.nan))
+    # Fact 2 by the exact projection of c': reachable iff no graph point is nearer than rho.
+    # A candidate at distance >= rho above the graph needs no test: B(c', rho) lies in the
+    # empty ball B(c~, d(c~)).
+    delta = np.asarray(pr.distance, dtype=float)
+    above = cand[:, d] >= p[:, d]
+    need = (rho > 0) & np.all(np.isfinite(c), axis=1) & ~(above & (delta >= rho))
+    ip = np.flatnonzero(need)
+    if ip.size == 0:
         return out
-    ip = np.flatnonzero(pos & np.all(np.isfinite(c), axis=1))
-    off = _offset(ctx, c[ip, :d], rho[ip])
-    gap = np.asarray(off.value, dtype=float) - c[ip, d]
-    unreach = ~(gap <= REACH_TOL * (1.0 + np.abs(c[ip, d])))
-    iu = ip[unreach & np.isfinite(gap)]
+    dist, intruder = _exact_distance(ctx, c[ip], theta_p[ip])
+    tol = REACH_TOL * (1.0 + np.abs(c[ip, d]))
+    bad = np.isfinite(dist) & (dist < rho[ip] - tol)
+    iu = ip[bad]
     if iu.size == 0:
         return out
-    solve = _nearest_on_offset_1d if d == 1 else _nearest_on_offset_nd
-    xs, value, contact = solve(ctx, cand[iu], rho[iu], hint[iu], theta_p[iu])
+    seeds = [warm[iu], theta_p[iu], intruder[bad]]
+    if other is not None:
+        seeds.append(np.where(np.isfinite(other[iu]), other[iu], warm[iu]))
+    seeds = np.concatenate(seeds, axis=1)
+    if d == 1:
+        xs, value, contact, second = _nearest_on_offset_1d(
+            ctx, cand[iu], rho[iu], None if known is None else known[iu], seeds, theta_p[iu])
+        out["other"][iu] = second
+    else:
+        hint = warm[iu] if known is None else known[iu, :d]
+        xs, value, contact = _nearest_on_offset_nd(ctx, cand[iu], rho[iu], hint, theta_p[iu])
     out["centre"][iu] = np.concatenate([xs, value[:, None]], axis=1)
     out["theta"][iu] = contact
     out["point"][iu] = _lift(ctx, contact)
@@ -579,47 +612,114 @@ def _local_offset(ctx, x, rho, seeds):
     return best, q[rows, j], sm, sp_, j
 
 
-def _nearest_on_offset_1d(ctx, cand, rho, hint, ref):
+def _nearest_on_offset_1d(ctx, cand, rho, known, seeds, ref, rounds: int = 4):
     """argmin_x (x - a)^2 + (f_rho(x) - b)^2 for each candidate (a, b), vectorised (1-D).
 
-    Seeds: the contacts of the exact offset at ``a`` and at the current centre ``hint``; the
-    search (a 33-point scan of |x - a| <= R, then bisection on the one-sided slopes of phi)
-    runs on the local branches through those contacts; the winner is checked with the exact
-    offset and, if the exact value is higher (a contact the seeds missed), searched again
-    with that contact as a seed (at most 3 rounds).  Returns (x (n, 1), f_rho(x) (n,),
-    contact (n, 1)); the returned value and contact are always those of the exact offset.
+    The answer lies in |x - a| <= R, R the distance from the candidate to a known point of
+    Gamma_rho (the current centre; at the start, (a, f_rho(a)) from the exact offset).  The
+    search (a 33-point scan of the window, then a bracketed kink/secant/bisection search on
+    the one-sided slopes of phi) runs on the local branches of the sup through the ``seeds``
+    (the current footpoint, the candidate's footpoint and the graph point that made it
+    unreachable).  The winner c* = (x*, F(x*)) is then verified by the exact projection:
+    the ball at c* must not cut the graph (d(c*) >= rho - tol), which makes F(x*) the exact
+    f_rho(x*); a cutting point becomes a new seed and the search is redone (``rounds``
+    times); if that still fails, the exact :func:`~rollingball.offset.upper_offset` gives
+    the value and contact at x*.  Returns (x (n, 1), f_rho(x) (n,), contact (n, 1)).
     """
     a, b = cand[:, 0], cand[:, 1]
     n = a.size
-    rows = np.arange(n)
-    two = np.stack([a, hint[:, 0]], axis=1)
-    off = _offset(ctx, two.reshape(-1, 1), np.repeat(rho, 2))
-    q1 = np.asarray(off.contact, float).reshape(n, 2)
-    q2 = np.asarray(off.contact2, float).reshape(n, 2)
-    q2 = np.where(np.isfinite(q2), q2, q1)
-    seeds = np.concatenate([q1, q2, ref], axis=1)
-    R = np.abs(np.asarray(off.value, float).reshape(n, 2)[:, 0] - b)
+    if known is None:
+        off = _offset(ctx, cand[:, :1], rho)
+        R = np.abs(np.asarray(off.value, float) - b)
+        hint = a.copy()
+        seeds = np.concatenate([seeds, np.asarray(off.contact, float)[:, None]], axis=1)
+    else:
+        R = np.linalg.norm(cand - known, axis=1)
+        hint = known[:, 0]
     R = np.where(np.isfinite(R), R, 0.0)
     x_out = np.full(n, np.nan)
     v_out = np.full(n, np.nan)
     c_out = np.full((n, 1), np.nan)
-    todo = rows
-    for _round in range(3):
-        xs, _ = _minimise_phi_local(ctx, a[todo], b[todo], R[todo], rho[todo],
-                                    hint[todo, 0], seeds[todo])
-        o = _offset(ctx, xs[:, None], rho[todo])
-        exact = np.asarray(o.value, float)
-        loc = _local_offset(ctx, xs, rho[todo], seeds[todo])[0]
-        x_out[todo], v_out[todo] = xs, exact
-        c_out[todo] = _contacts(ctx, o, ref[todo])
-        missed = exact > loc + 1e-12 * (1.0 + np.abs(exact))
-        if not np.any(missed):
+    c2_out = np.full((n, 1), np.nan)
+    todo = np.arange(n)
+    if known is not None:
+        # a ball resting across a narrow valley: its centre sits at a kink of f_rho; it stays
+        # there when the kink is a local minimiser of phi, phi'(x-) <= 0 <= phi'(x+)
+        val, q, sm, sp_, _ = _local_offset(ctx, hint, rho, seeds)
+        u, r = hint - a, val - b
+        rest = (u + r * sm <= 0) & (u + r * sp_ >= 0) & (sm < sp_)
+        ir = np.flatnonzero(rest)
+        if ir.size:
+            dist, _ = _exact_distance(ctx, np.stack([hint[ir], val[ir]], axis=1), q[ir, None])
+            ok = dist >= rho[ir] - REACH_TOL * (1.0 + np.abs(val[ir]))
+            io = ir[ok]
+            x_out[io], v_out[io] = hint[io], val[io]
+            # of the two contacts, the one nearer the candidate's footpoint
+            vb, qb, _ = _branches(ctx, hint[io, None], rho[io, None], seeds[io])
+            tie = vb >= vb.max(axis=1, keepdims=True) - _TIE_TOL * (1 + np.abs(vb))
+            c_out[io], c2_out[io] = _two_contacts(qb, tie, ref[io])
+            todo = np.setdiff1d(todo, io)
+    if todo.size == 0:
+        return x_out[:, None], v_out, c_out, c2_out
+    # where the exact offset is cheap (few samples per scan point: small balls, where the
+    # window is wide compared with the ball) scan it globally and seed from the contacts
+    # of the best scan points
+    K = 33
+    cheap = todo[(K + 1) * 2 * rho[todo] / ctx.offset_res <= _GLOBAL_SCAN_SAMPLES]
+    if cheap.size:
+        grid = a[cheap, None] + R[cheap, None] * np.linspace(-1.0, 1.0, K)[None, :]
+        grid = np.concatenate([grid, hint[cheap, None]], axis=1)
+        m = grid.shape[1]
+        off = _offset(ctx, grid.reshape(-1, 1), np.repeat(rho[cheap], m))
+        F = np.asarray(off.value, float).reshape(-1, m)
+        phi = (grid - a[cheap, None]) ** 2 + (F - b[cheap, None]) ** 2
+        best = np.argsort(np.where(np.isfinite(phi), phi, np.inf), axis=1)[:, :3]
+        q1 = np.asarray(off.contact, float).reshape(-1, m)
+        q2 = np.asarray(off.contact2, float).reshape(-1, m)
+        q2 = np.where(np.isfinite(q2), q2, q1)
+        new = np.concatenate([np.take_along_axis(q1, best, axis=1),
+                              np.take_along_axis(q2, best, axis=1)], axis=1)
+        extra = np.repeat(seeds[:, :1], new.shape[1], axis=1)
+        extra[cheap] = new
+        seeds = np.concatenate([seeds, extra], axis=1)
+    for _round in range(rounds):
+        xs, _ = _minimise_phi_local(ctx, a[todo], b[todo], R[todo], rho[todo], hint[todo],
+                                    seeds[todo])
+        val, q, _, _, _ = _local_offset(ctx, xs, rho[todo], seeds[todo])
+        x_out[todo], v_out[todo], c_out[todo, 0] = xs, val, q
+        vb, qb, _ = _branches(ctx, xs[:, None], rho[todo, None], seeds[todo])
+        tie = vb >= vb.max(axis=1, keepdims=True) - _TIE_TOL * (1 + np.abs(vb))
+        c_out[todo], c2_out[todo] = _two_contacts(qb, tie, ref[todo])
+        centre = np.stack([xs, val], axis=1)
+        dist, intr = _exact_distance(ctx, centre, q[:, None])
+        cut = ~(dist >= rho[todo] - REACH_TOL * (1.0 + np.abs(val)))
+        if not np.any(cut):
+            todo = todo[:0]
             break
-        extra = np.full((n, 1), np.nan)
-        extra[todo[missed], 0] = np.asarray(o.contact, float)[missed]
-        seeds = np.concatenate([seeds, np.where(np.isfinite(extra), extra, seeds[:, :1])], axis=1)
-        todo = todo[missed]
-    return x_out[:, None], v_out, c_out
+        extra = seeds[:, :1].copy()
+        extra[todo[cut]] = intr[cut]
+        seeds = np.concatenate([seeds, extra], axis=1)
+        todo = todo[cut]
+    if todo.size:  # the local branches missed a contact: the exact offset decides
+        off = _offset(ctx, x_out[todo, None], rho[todo])
+        v_out[todo] = np.asarray(off.value, float)
+        c_out[todo] = _contacts(ctx, off, ref[todo])
+        c2 = np.asarray(off.contact2, float)
+        c2_out[todo, 0] = np.where(np.abs(c2 - c_out[todo, 0]) > 0, c2, np.asarray(
+            off.contact, float))
+    return x_out[:, None], v_out, c_out, c2_out
+
+
+def _two_contacts(qb: np.ndarray, tie: np.ndarray, ref: np.ndarray):
+    """Of the tied branch contacts qb (n, k), the one nearest ``ref`` (n, 1) and the tied one
+    farthest from it (NaN when only one contact, up to 1e-9, ties)."""
+    rows = np.arange(qb.shape[0])
+    dq = np.abs(qb - ref)
+    near = qb[rows, np.argmin(np.where(tie, dq, np.inf), axis=1)]
+    far_d = np.where(tie, np.abs(qb - near[:, None]), -np.inf)
+    j = np.argmax(far_d, axis=1)
+    far = np.where(far_d[rows, j] > 1e-9 * (1 + np.abs(near)), qb[rows, j], np.nan)
+    return near[:, None], far[:, None]
 
 
 def _minimise_phi_local(ctx, a, b, R, rho, hint, seeds, K: int = 33):
@@ -775,12 +875,14 @@ def _run_rbo(ctx, method, x, steps, lr_at, radius_at, rec, lo_box, hi_box, progr
     p = _lift(ctx, x)
     if method == "rbo":
         z = p + rho[:, None] * _normal(ctx, x)
-        pl = _place_on_offset(ctx, z, rho, warm=x, hint=x)
+        pl = _place_on_offset(ctx, z, rho, warm=x, known=None)
         theta, p, c = pl["theta"], pl["point"], pl["centre"]
         rec.offset_solve[0] = pl["offset_solve"]
+        other = pl["other"]
     else:
         theta = x.copy()
         c = p + rho[:, None] * _normal(ctx, theta)
+        other = np.full((n, d), np.nan)
     rec.theta[0], rec.point[0], rec.centre[0] = theta, p, c
     rec.loss[0] = L.f(ctx.inp(theta))
     active = np.arange(n)
@@ -798,7 +900,10 @@ def _run_rbo(ctx, method, x, steps, lr_at, radius_at, rec, lo_box, hi_box, progr
                 tau = _tangent(ctx, th)
                 if method == "rbo":
                     cand = ce - eta[:, None] * tau
-                    out = _place_on_offset(ctx, cand, rho_next[ia], warm=th, hint=ce[:, :d])
+                    # the current centre is on Gamma_rho only while the radius is unchanged
+                    same = np.all(rho_next[ia] == rec.radius_t[t, ia])
+                    out = _place_on_offset(ctx, cand, rho_next[ia], warm=th,
+                                           known=ce if same else None, other=other[ia])
                     th_n, pt_n, ce_n = out["theta"], out["point"], out["centre"]
                 elif method == "alg1":
                     cand = ce - eta[:, None] * tau
@@ -824,6 +929,8 @@ def _run_rbo(ctx, method, x, steps, lr_at, radius_at, rec, lo_box, hi_box, progr
             rec.jumped[t + 1, ia] = out["jumped"]
             rec.certified[t + 1, ia] = out["certified"]
             rec.offset_solve[t + 1, ia] = out.get("offset_solve", False)
+            if "other" in out:
+                other[ig] = out["other"][good]
             bad = ia[~good]
             for k in (1, 2, 3):
                 rec.freeze(t + 1, bad[code[~good] == k], k)
