@@ -131,3 +131,20 @@ def test_bad_domain_and_dimension():
     x, y = sp.symbols("x y")
     with pytest.raises(ValueError, match="shape"):
         upper_offset(Landscape(x**2 + y**2, [x, y]), np.zeros(3), 1.0)
+
+
+def test_1d_value_to_rounding_against_50_digit_reference():
+    # polish the returned contact to 50 digits (mpmath) and compare the values: the sup is
+    # attained where cos t = (t - x)/sqrt(rho^2 - (t - x)^2); brute force above checks the basin
+    mp = pytest.importorskip("mpmath")
+    mp.mp.dps = 50
+    rng = np.random.default_rng(1)
+    xs = rng.uniform(-9, 9, 60)
+    rhos = rng.choice([0.3, 0.9, 1.7, 4.0, 25.0], 60)
+    r = upper_offset(SINE, xs, rhos)
+    for x, rho, c, v in zip(xs, rhos, r.contact, r.value, strict=True):
+        X, R = mp.mpf(x), mp.mpf(rho)
+        t = mp.findroot(lambda u, X=X, R=R: mp.cos(u) - (u - X) / mp.sqrt(R**2 - (u - X) ** 2),
+                        mp.mpf(c))
+        ref = mp.sin(t) + mp.sqrt(R**2 - (t - X) ** 2)
+        assert abs(float(ref) - v) <= 2e-15 * (1 + abs(float(ref)))
