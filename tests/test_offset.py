@@ -144,7 +144,8 @@ def test_1d_value_to_rounding_against_50_digit_reference():
     r = upper_offset(SINE, xs, rhos)
     for x, rho, c, v in zip(xs, rhos, r.contact, r.value, strict=True):
         X, R = mp.mpf(x), mp.mpf(rho)
+        d = mp.mpf(1e-7) * min(1, rho - abs(c - x) + 1e-3)
         t = mp.findroot(lambda u, X=X, R=R: mp.cos(u) - (u - X) / mp.sqrt(R**2 - (u - X) ** 2),
-                        mp.mpf(c))
+                        (mp.mpf(c) - d, mp.mpf(c) + d), solver="anderson")
         ref = mp.sin(t) + mp.sqrt(R**2 - (t - X) ** 2)
         assert abs(float(ref) - v) <= 2e-15 * (1 + abs(float(ref)))
