@@ -62,3 +62,12 @@ def test_check_refuses_baselines():
     r = roll("sine", STARTS, lr=0.05, steps=3, method="gd")
     with pytest.raises(ValueError, match="check applies"):
         check(r)
+
+
+def test_docstring_examples():
+    import doctest
+    import importlib
+
+    module = importlib.import_module("rollingball.check")  # `rollingball.check` is the function
+    result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.failed == 0

@@ -98,3 +98,12 @@ def test_trimmed_curve_is_the_graph_of_f_rho():
     np.testing.assert_allclose(pts[kept, 1], f_rho[kept], atol=1e-11)
     # the cut-out points lie strictly below the offset (inside the tubular neighbourhood)
     assert np.all(f_rho[~kept] - pts[~kept, 1] > 0)
+
+
+def test_docstring_examples():
+    import doctest
+
+    import rollingball.curve as module
+
+    result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0 and result.failed == 0

@@ -58,3 +58,12 @@ def test_non_polynomial_loss_is_refused():
     x, y = sp.symbols("x y")
     with pytest.raises(ValueError, match="1-D"):
         implicit_offset(Landscape(x**2 + y**2, [x, y]))
+
+
+def test_docstring_examples():
+    import doctest
+
+    import rollingball.implicit as module
+
+    result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0 and result.failed == 0

@@ -87,3 +87,13 @@ def test_bad_input():
     x, y = sp.symbols("x y")
     with pytest.raises(ValueError, match="1-D"):
         ironing(Landscape(x**2 + y**2, [x, y]), [1.0])
+
+
+def test_docstring_examples():
+    import doctest
+    import importlib
+
+    module = importlib.import_module("rollingball.ironing")  # `rollingball.ironing` is the function
+
+    result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0 and result.failed == 0

@@ -149,3 +149,12 @@ def test_1d_value_to_rounding_against_50_digit_reference():
                         (mp.mpf(c) - d, mp.mpf(c) + d), solver="anderson")
         ref = mp.sin(t) + mp.sqrt(R**2 - (t - X) ** 2)
         assert abs(float(ref) - v) <= 2e-15 * (1 + abs(float(ref)))
+
+
+def test_docstring_examples():
+    import doctest
+
+    import rollingball.offset as module
+
+    result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0 and result.failed == 0

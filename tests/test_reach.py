@@ -227,3 +227,12 @@ def test_bad_input():
     x, y = sp.symbols("x y")
     with pytest.raises(ValueError, match="1-D"):
         unreachable(Landscape(x**2 + y**2, [x, y]), 1.0)
+
+
+def test_docstring_examples():
+    import doctest
+
+    import rollingball.reach as module
+
+    result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0 and result.failed == 0
