@@ -190,30 +190,28 @@ class RollResult:
         return self.theta.shape[2]
 
     # ------------------------------------------------------------- analysis
-    def resting_mask(self, window: int = 8, ratio: float = 10.0) -> np.ndarray:
-        """Per ball: over the last ``window`` steps the footpoint alternated between two
-        contacts while the centre barely moved.
+    def resting_mask(self, window: int = 12, ratio: float = 10.0) -> np.ndarray:
+        """Per ball: over the last ``window`` steps the footpoint jumped between contacts
+        while the centre barely moved.
 
-        Every step the footpoint moved ``ratio`` times more than the centre, and every
-        second step it came back (``|p_{t+2} - p_t| < |p_{t+1} - p_t| / ratio``): the ball
-        rests across a valley narrower than itself (a ring of contacts in 2-D).  The
-        discrete step makes the centre rock by O(eta) about the kink of the offset
-        between the two contacts, so "barely" is relative to the footpoint's jumps.
+        The footpoint's horizontal range exceeds ``ratio`` times the centre's (and 1e-8):
+        the ball rests across a valley narrower than itself (a ring of contacts in 2-D).
+        The discrete step makes the centre rock by O(eta) about the kink of the offset
+        between the contacts (a 2- or 3-cycle, say), so "barely" is relative to the
+        footpoint's jumps.  A ball rolling normally moves footpoint and centre alike; one
+        pivoting on a crest moves its centre, not its footpoint.
         """
         T = self.steps
-        if T < 3 or self.method not in ("rbo", "alg1", "tangent"):
+        if T < 2 or self.method not in ("rbo", "alg1", "tangent"):
             return np.zeros(self.n_balls, dtype=bool)
-        w = min(window, T - 1)
-        c = self.centre[-w - 2:]
-        p = self.point[-w - 2:]
-        dc = np.linalg.norm(np.diff(c, axis=0), axis=-1)[1:]  # (w, N)
-        dp = np.linalg.norm(np.diff(p, axis=0), axis=-1)
-        back = np.linalg.norm(p[2:] - p[:-2], axis=-1)  # (w, N)
-        dp_next = dp[1:]
-        scale = 1e-9 * (1.0 + np.linalg.norm(p[2:], axis=-1))
+        w = min(window, T)
+        c = self.centre[-w - 1:, :, : self.dim]
+        p = self.theta[-w - 1:]
+        range_c = np.linalg.norm(np.max(c, axis=0) - np.min(c, axis=0), axis=-1)
+        range_p = np.linalg.norm(np.max(p, axis=0) - np.min(p, axis=0), axis=-1)
+        big = range_p > 1e-8 * (1.0 + np.linalg.norm(p[-1], axis=-1))
         with np.errstate(invalid="ignore"):
-            ok = (dp_next > ratio * dc) & (back * ratio < dp_next) & (dp_next > scale)
-        return np.all(ok, axis=0)
+            return big & (range_p > ratio * range_c)
 
     @property
     def resting_on_two(self) -> np.ndarray:
@@ -223,12 +221,13 @@ class RollResult:
     @property
     def final_theta(self) -> np.ndarray:
         """(N, d): the final iterate; for balls resting on two contacts, the centre's
-        horizontal position (averaged over the last two steps, across which it rocks by
-        O(eta) about the rest position) instead of the alternating footpoint."""
+        horizontal position (its mean over the detection window, across which it rocks by
+        O(eta) about the rest position) instead of the jumping footpoint."""
         out = self.theta[-1].copy()
         r = self.resting_on_two
-        if self.steps >= 1:
-            out[r] = 0.5 * (self.centre[-1, r, : self.dim] + self.centre[-2, r, : self.dim])
+        if np.any(r):
+            w = min(12, self.steps)
+            out[r] = np.mean(self.centre[-w - 1:, r, : self.dim], axis=0)
         return out
 
     @property

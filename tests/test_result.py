@@ -100,12 +100,12 @@ def test_atomic_write_keeps_the_old_file_on_a_crash(tmp_path):
 
 def test_resting_on_two_reports_the_centre():
     # a ball wider than the parabola's critical radius 1/2 ends resting on +-q
-    r = roll("parabola", [0.7], radius=1.0, lr=0.05, steps=300)
+    r = roll("parabola", [0.7], radius=1.0, lr=0.1, steps=80)
     assert r.resting_on_two[0]
     q = np.sqrt(1.0 - 0.25)
     assert abs(abs(r.theta[-1, 0, 0]) - q) < 1e-4  # the footpoint is a contact, not the rest
     assert abs(r.final_theta[0, 0]) < 1e-6  # the summary reports the centre's position
     assert "resting on two" in r.summary()
     # a ball on a smooth valley is not resting on two
-    s = roll("parabola", [0.7], radius=0.2, lr=0.05, steps=300)
+    s = roll("parabola", [0.7], radius=0.2, lr=0.1, steps=80)
     assert not s.resting_on_two[0]
