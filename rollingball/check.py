@@ -133,6 +133,14 @@ def check(
 
     Returns:
         a :class:`CheckReport`.
+
+    >>> from rollingball.engine import roll
+    >>> rep = check(roll("parabola", [1.0], radius=0.3, lr=0.1, steps=20))
+    >>> rep.passed, rep.unreachable, bool(rep.offset_gap < 1e-12), rep.n_points
+    (True, 0, True, 21)
+    >>> bad = check(roll("sine", [-2.0], radius=1.5, lr=0.05, steps=5, method="alg1"))
+    >>> bad.passed, bad.first_unreachable
+    (False, (0, 0))
     """
     if getattr(result, "method", None) not in RBO_METHODS:
         raise ValueError(f"check applies to runs of {', '.join(RBO_METHODS)}; this run used "
