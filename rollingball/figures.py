@@ -42,7 +42,8 @@ from .landscape import Landscape
 
 __all__ = [
     "FULL", "QUICK", "Progress", "fig2_data", "fig2", "fig3_data", "fig3", "fig4_data", "fig4",
-    "global_minimiser", "descend_to", "fit_loglog_slope",
+    "global_minimiser", "descend_to", "fit_loglog_slope", "fig4_starts", "offset_roughness",
+    "write_summary", "FIG3_VARIANTS",
 ]
 
 #: The paper's settings.
@@ -440,6 +441,7 @@ def fig4_data(
     method: str = "alg1",
     starts: np.ndarray | None = None,
     basin_tol: float = 0.05,
+    basin_steps: int = 5000,
     progress: Callable[[str], None] = _quiet,
     bar: bool = False,
 ) -> dict:
@@ -458,6 +460,7 @@ def fig4_data(
         starts: ``(10, 2)`` starts (default :func:`fig4_starts`).
         basin_tol: a final position is in the global basin when gradient descent from
             it ends within this distance of the global minimiser.
+        basin_steps: steps of that descent (:func:`descend_to`, step 2e-3).
 
     Returns:
         ``{"forms": {form: {"minimiser", "runs": {key: {...}}}}, "summary"}`` where each
@@ -479,7 +482,8 @@ def fig4_data(
     out: dict = {"forms": {}, "radii": radii, "starts": starts}
     summary: dict = {"settings": dict(radii=radii.tolist(), n=n, sigma=sigma, steps=steps, lr=lr,
                                       gamma=gamma, proj_steps=proj_steps, method=method,
-                                      starts=starts.tolist(), basin_tol=basin_tol),
+                                      starts=starts.tolist(), basin_tol=basin_tol,
+                                      basin_steps=basin_steps),
                      "forms": {}}
     for form in forms:
         L = gaussian_wells(n=n, sigma=sigma, form=form)
@@ -502,7 +506,7 @@ def fig4_data(
         progress(f"[{form}] basin test: gradient descent from every final position")
         finals_c = np.concatenate([r["final_centre"] for r in runs.values()])
         finals_p = np.concatenate([r["final_point"] for r in runs.values()])
-        ends = descend_to(L, np.concatenate([finals_c, finals_p]))
+        ends = descend_to(L, np.concatenate([finals_c, finals_p]), steps=basin_steps)
         in_basin = np.linalg.norm(ends - xstar, axis=-1) <= basin_tol
         k = 0
         m = finals_c.shape[0]

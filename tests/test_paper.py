@@ -148,3 +148,33 @@ def test_cli_paper_bad_options(argv, tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     assert cli(argv) == 2
     assert capsys.readouterr().err.startswith("rollingball: error:")
+
+
+@pytest.mark.slow
+def test_fig4_tiny(tmp_path):
+    """Fig. 4 on a tiny setting: GD matches a hand-written descent, the basin flags match an
+    independent descent from the recorded final positions, and the files are written."""
+    from rollingball.catalog import gaussian_wells
+
+    starts = figures.fig4_starts(count=2)
+    d = figures.fig4(tmp_path, (1.0,), n=40, steps=3, forms=("code",), projections=("paper",),
+                     starts=starts, basin_steps=800)
+    L = gaussian_wells(n=40, form="code")
+    x = starts.copy()
+    for _ in range(3):
+        x = x - 0.01 * L.value_and_grad(x)[1]
+    runs = d["forms"]["code"]["runs"]
+    np.testing.assert_allclose(runs["gd"]["final_point"], x, atol=1e-12)
+    xstar = d["forms"]["code"]["minimiser"]
+    assert np.linalg.norm(L.value_and_grad(xstar[None])[1]) < 1e-8   # a stationary point
+    for key in ("gd", "alg1/paper", "rbo"):
+        r = runs[key]
+        ends = figures.descend_to(L, r["final_centre"], steps=800)
+        np.testing.assert_array_equal(r["basin_centre"],
+                                      np.linalg.norm(ends - xstar, axis=1) <= 0.05)
+    assert float(np.nanmax(runs["rbo"]["residual"])) <= 1e-9        # the invariant holds
+    counts = d["summary"]["forms"]["code"]["counts"]
+    assert [c["variant"] for c in counts] == ["gd", "alg1/paper", "rbo"]
+    with open(tmp_path / "fig4_runs.csv") as fh:
+        assert len(list(csv.DictReader(fh))) == 2 * 3
+    assert (tmp_path / "fig4_code.png").stat().st_size > 10_000
