@@ -439,6 +439,7 @@ def fig4_data(
     forms: Sequence[str] = ("paper", "code"),
     projections: Sequence[str] = ("paper", "exact"),
     method: str = "alg1",
+    rbo: bool = True,
     starts: np.ndarray | None = None,
     basin_tol: float = 0.05,
     basin_steps: int = 5000,
@@ -454,9 +455,9 @@ def fig4_data(
         gamma, proj_steps: the paper's projection (0.001, 100).
         forms: readings of the wells: ``"paper"`` (:math:`e^{-r^2/\sigma^2}`) and/or
             ``"code"`` (:math:`e^{-r^2/(2\sigma^2)}`).
-        projections: ``"paper"`` and/or ``"exact"`` (Algorithm 1), plus the
-            offset-keeping RBO is always run once per form (``"rbo"``).
+        projections: ``"paper"`` and/or ``"exact"`` (Algorithm 1); may be empty.
         method: the engine method for the projection variants (``"alg1"``).
+        rbo: also run the offset-keeping RBO (``"rbo"``).  Gradient descent always runs.
         starts: ``(10, 2)`` starts (default :func:`fig4_starts`).
         basin_tol: a final position is in the global basin when gradient descent from
             it ends within this distance of the global minimiser.
@@ -496,7 +497,8 @@ def fig4_data(
         # the balls: radii x starts in one batch, ball index = r * S + s
         x0 = np.tile(starts, (R, 1))
         rho = np.repeat(radii, S)
-        variants = [(f"{method}/{p}", method, p) for p in projections] + [("rbo", "rbo", "exact")]
+        variants = [(f"{method}/{p}", method, p) for p in projections]
+        variants += [("rbo", "rbo", "exact")] if rbo else []
         for key, meth, proj in variants:
             progress(f"[{form}] {key}: {R} radii x {S} starts x {steps} steps")
             kw = dict(gamma=gamma, proj_steps=proj_steps) if proj == "paper" else {}
@@ -587,12 +589,13 @@ def fig4(out, radii=FULL["fig4"]["radii"], *, progress: Callable[[str], None] = 
         g = np.linspace(-3, 3, 241)
         P = np.stack(np.meshgrid(g, g, indexing="xy"), axis=-1)
         F = L.f(P)
-        keys = [k for k in runs if k != "gd"]
-        ncol = 1 + d["radii"].size
+        keys = [k for k in runs if k != "gd"] or ["gd"]
+        ncol = 1 if keys == ["gd"] else 1 + d["radii"].size
         fig, axes = plt.subplots(len(keys), ncol, figsize=(2.6 * ncol, 2.6 * len(keys)),
                                  squeeze=False, sharex=True, sharey=True)
         for row, key in enumerate(keys):
-            panels = [("gd", None)] + [(key, i) for i in range(d["radii"].size)]
+            panels = [("gd", None)] + ([] if key == "gd" else
+                                       [(key, i) for i in range(d["radii"].size)])
             for col, (k, i) in enumerate(panels):
                 ax = axes[row, col]
                 ax.contourf(g, g, F, levels=30, cmap="viridis")
@@ -611,8 +614,8 @@ def fig4(out, radii=FULL["fig4"]["radii"], *, progress: Callable[[str], None] = 
                 ax.set_ylim(-3.5, 3.5)
                 ax.set_aspect("equal")
                 ax.tick_params(labelsize=6)
-        fig.suptitle(f"Fig. 4 ({form} wells): centre paths (white), final footpoints (red x), "
-                     "global minimiser (star)", fontsize=9)
+        fig.suptitle(f"Fig. 4 ({form} wells)\ncentre paths (white), final footpoints (red x), "
+                     "global minimiser (star)", fontsize=8)
         fig.tight_layout()
         fig.savefig(out / f"fig4_{form}.png", dpi=90)
         plt.close(fig)

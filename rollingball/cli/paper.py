@@ -47,8 +47,11 @@ def register(sub) -> None:
     p.add_argument("--forms", nargs="+", choices=("paper", "code"), default=["paper", "code"],
                    help="readings of the wells: exp(-r^2/sigma^2) (paper) and/or "
                         "exp(-r^2/(2 sigma^2)) (code); default both")
-    p.add_argument("--projections", nargs="+", choices=("paper", "exact"),
-                   default=["paper", "exact"], help="projections for Algorithm 1 (default both)")
+    p.add_argument("--projections", nargs="*", choices=("paper", "exact"),
+                   default=["paper", "exact"],
+                   help="Fig. 4: projections for Algorithm 1 (default both; none: skip it)")
+    p.add_argument("--no-rbo", action="store_true",
+                   help="Fig. 4: skip the offset-keeping RBO (gradient descent always runs)")
     p.add_argument("--copy-report", metavar="PATH",
                    help="also copy the generated reproduction.md to PATH (e.g. docs/)")
     p.add_argument("--no-progress", action="store_true", help="print nothing on stderr")
@@ -103,6 +106,7 @@ def main(args: argparse.Namespace) -> int:
             f4 = settings["fig4"]
             d = figures.fig4(out, f4["radii"], n=f4["n"], steps=f4["steps"],
                              forms=tuple(args.forms), projections=tuple(args.projections),
+                             rbo=not args.no_rbo,
                              progress=progress, bar=show)
         summary[target] = d["summary"]
         summary.setdefault("quick", {})[target] = bool(args.quick)
