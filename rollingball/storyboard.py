@@ -87,7 +87,7 @@ SCENES: dict[str, str] = {
 SCENE_DEFAULTS: dict[str, dict[str, Any]] = {
     "RollingBall": dict(loss="bumpy_bowl", radius=(2.0,), lr=0.05, steps=200, starts=(4.0,),
                         duration=10.0),
-    "UpdateStep": dict(loss="bumpy_bowl", radius=(0.8,), lr=0.5, steps=1, starts=(1.6,),
+    "UpdateStep": dict(loss="x^2/2", radius=(0.6,), lr=0.45, steps=1, starts=(1.6,),
                        duration=1.0),
     "Ironing": dict(loss="weierstrass_like:n=20", radius=(0.02, 0.05, 0.1, 0.2, 0.4, 0.8),
                     lr=0.001, steps=1, starts=(2.0,), duration=1.0),
@@ -236,11 +236,12 @@ class Trajectory:
 
 
 def roll_path(landscape: Landscape, starts: np.ndarray, radius: float, lr: float, steps: int,
-              method: str = "rbo") -> list[Trajectory]:
+              method: str = "rbo", **engine_options: Any) -> list[Trajectory]:
     """The engine's trajectories of balls of one radius from ``starts`` (``(N, d)``).
 
     Calls :func:`rollingball.engine.roll` once for the whole batch (``method="gd"`` runs
-    plain gradient descent, whose "centre" is its point on the graph).
+    plain gradient descent, whose "centre" is its point on the graph); ``engine_options``
+    (``projection``, ``resolution``) are passed to it.
     """
     from .engine import roll
 
@@ -249,7 +250,7 @@ def roll_path(landscape: Landscape, starts: np.ndarray, radius: float, lr: float
     if method == "gd":
         res = roll(L, x0, radius=0.0, lr=lr, steps=steps, method="gd")
     else:
-        res = roll(L, x0, radius=radius, lr=lr, steps=steps, method=method)
+        res = roll(L, x0, radius=radius, lr=lr, steps=steps, method=method, **engine_options)
     theta = np.asarray(res.theta, dtype=float)
     foot = np.asarray(res.point, dtype=float)
     centre = np.asarray(getattr(res, "centre", foot), dtype=float)
@@ -407,11 +408,14 @@ def update_step_data(options: SceneOptions, samples: int = 600) -> UpdateStepDat
     c_tilde = c + step
     p_next, c_next = tr.footpoint[1], tr.centre[1]
     pts = np.stack([p, c, c_tilde, p_next, c_next])
-    lo, hi = window_1d(L, [pts[:, 0]], pad=rho + 1.2)
+    lo, hi = window_1d(L, [pts[:, 0]], pad=rho + 0.8)
     xs = np.linspace(lo, hi, samples)
     fx = L.f(xs)
-    ylo = float(np.min(fx)) - 0.3
-    yhi = float(max(np.max(pts[:, 1]) + rho, np.max(fx))) + 0.3
+    ylo = float(min(np.min(fx), np.min(pts[:, 1]) - rho)) - 0.2
+    yhi = float(np.max(pts[:, 1])) + rho + 0.5
+    keep = fx <= yhi  # the graph is clipped to the window (a parabola would dwarf the step)
+    keep = np.flatnonzero(keep)
+    xs, fx = xs[keep[0]:keep[-1] + 1], fx[keep[0]:keep[-1] + 1]
     return UpdateStepData(options, p, c, tau, step, c_tilde, p_next, c_next,
                           np.stack([xs, fx], -1), (lo, hi), (ylo, yhi))
 
@@ -608,8 +612,10 @@ def exploration_data(options: SceneOptions, grid: int = 240, n_starts: int = 10
     values = L.f(np.stack([X, Y], -1))
     runs: dict[str, list[Trajectory]] = {
         "GD": roll_path(L, starts, 0.0, options.lr, options.steps, "gd")}
+    kw = {k: options.extra[k] for k in ("projection", "resolution", "method") if k in options.extra}
+    method = kw.pop("method", "rbo")
     for r in options.radius:
-        runs[f"rho={r:g}"] = roll_path(L, starts, r, options.lr, options.steps, "rbo")
+        runs[f"rho={r:g}"] = roll_path(L, starts, r, options.lr, options.steps, method, **kw)
     return ExplorationData(options, gx, gy, values, starts, runs)
 
 

@@ -19,7 +19,6 @@ from manim import (
     DOWN,
     LEFT,
     RIGHT,
-    UP,
     UR,
     Arrow,
     Circle,
@@ -101,21 +100,37 @@ class UpdateStep(Scene):
         proj = DashedLine(P["c_tilde"], P["p_next"], color=DANGER, stroke_width=2.5)
         normal2 = Line(P["p_next"], P["c_next"], color=NORMAL, stroke_width=2.5)
 
-        def tag(key, tex, plain, direction, color):
-            return label(tex, plain, font_size=30, color=color).next_to(dot[key], direction,
-                                                                       buff=0.12)
+        obstacles = [P[k] for k in P] + list(graph.points[::3])
+        obstacles += list(step.get_start() + np.linspace(0, 1, 12)[:, None]
+                          * (step.get_end() - step.get_start()))
 
-        away = _outward(P["c"], P["p"])
-        t_p = tag("p", "p_t", "p_t", -away, FOOT)
-        t_c = tag("c", "c_t", "c_t", UP + LEFT * 0.3, BALL)
-        t_ct = tag("c_tilde", r"\tilde c_{t+1}", "c̃_{t+1}", DOWN + LEFT, DANGER)
-        t_pn = tag("p_next", "p_{t+1}", "p_{t+1}", DOWN + RIGHT * 0.2, FOOT)
-        t_cn = tag("c_next", "c_{t+1}", "c_{t+1}", UP + RIGHT * 0.3, STEP)
-        mid = 0.5 * (P["c"] + P["c_tilde"])
-        t_step = label(r"-\eta\,\tau(p_t)", "−η τ(p_t)", font_size=28, color=STEP)
-        t_step.next_to(mid, _outward(mid, P["p"]) * 0 + RIGHT, buff=0.25)
-        t_rho = label(r"\rho\,\nu", "ρ ν", font_size=26, color=NORMAL)
-        t_rho.next_to(0.5 * (P["p"] + P["c"]), LEFT, buff=0.1)
+        def place(mob, anchor, gap=0.14):
+            """Put ``mob`` beside ``anchor`` on the side with the most room (8 directions)."""
+            best, where = -1.0, None
+            obs = np.array(obstacles)
+            for ang in np.arange(8) * np.pi / 4:
+                u = np.array([np.cos(ang), np.sin(ang), 0.0])
+                half = 0.5 * np.array([mob.width, mob.height, 0])
+                ctr = anchor + u * (gap + np.abs(u) @ half)
+                room = np.min(np.linalg.norm(obs - ctr, axis=1))
+                if room > best:
+                    best, where = room, ctr
+            mob.move_to(where)
+            obstacles.extend([where, where + [mob.width / 2, 0, 0], where - [mob.width / 2, 0, 0]])
+            return mob
+
+        def tag(key, tex, plain, color):
+            return place(label(tex, plain, font_size=30, color=color), P[key])
+
+        t_p = tag("p", "p_t", "p_t", FOOT)
+        t_c = tag("c", "c_t", "c_t", BALL)
+        t_pn = tag("p_next", "p_{t+1}", "p_{t+1}", FOOT)
+        t_ct = tag("c_tilde", r"\tilde c_{t+1}", "c̃_{t+1}", DANGER)
+        t_cn = tag("c_next", "c_{t+1}", "c_{t+1}", STEP)
+        t_step = place(label(r"-\eta\,\tau(p_t)", "−η τ(p_t)", font_size=28, color=STEP),
+                       0.5 * (P["c"] + P["c_tilde"]), gap=0.2)
+        t_rho = place(label(r"\rho\,\nu", "ρ ν", font_size=26, color=NORMAL),
+                      0.5 * (P["p"] + P["c"]), gap=0.1)
         self.tags = VGroup(t_p, t_c, t_ct, t_pn, t_cn, t_step, t_rho)
 
         eqs = VGroup(
@@ -132,8 +147,8 @@ class UpdateStep(Scene):
             n.next_to(e, LEFT, buff=0.2)
         panel = VGroup(nums, eqs).to_corner(UR, buff=0.55).shift(DOWN * 0.9)
         note = caption(f"ρ = {rho:g},  η = {self.opts.lr:g}\nAlgorithm 1, exact projection\n"
-                       "(η large to make the step visible)", 20)
-        note.next_to(panel, DOWN, aligned_edge=LEFT, buff=0.5)
+                       "(η large to make the step visible)", 18)
+        note.next_to(panel, DOWN, buff=0.45).align_to(panel, LEFT)
         self.equations = eqs
 
         self.play(FadeIn(head), Create(graph), run_time=1.2)
@@ -152,13 +167,6 @@ class UpdateStep(Scene):
                                                             stroke_width=1)), run_time=0.8)
         self.add(cand.set_stroke(opacity=0.3))  # keep a faint trace of the candidate
         self.wait(1.5 * self.opts.duration)
-
-
-def _outward(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """The unit vector from b to a (direction to push a label of b away from a)."""
-    v = np.asarray(a, dtype=float) - np.asarray(b, dtype=float)
-    n = np.linalg.norm(v)
-    return v / n if n > 0 else UP
 
 
 __all__ = ["UpdateStep", "LEFT", "DOWN", "RIGHT"]

@@ -1,0 +1,155 @@
+"""Exploration (the paper's Figure 4): gradient descent and the rolling ball from ten nearby starts.
+
+A heat map of ``gaussian_wells`` (Eq. 14: a bowl pitted with narrow wells) in one panel per
+method: gradient descent first, then RBO at each radius.  The trails are the engine's iterates
+theta_t, all drawn in step: small radii stay in the wells, large ones cross them.
+
+    manim -ql scenes/exploration.py Exploration
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+from manim import (
+    DOWN,
+    RIGHT,
+    UP,
+    Create,
+    Dot,
+    FadeIn,
+    ImageMobject,
+    Rectangle,
+    Scene,
+    ValueTracker,
+    VGroup,
+    VMobject,
+    linear,
+)
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import (  # noqa: E402
+    BACKGROUND,
+    CURVE,
+    GHOST,
+    MUTED,
+    RADII,
+    Readout,
+    caption,
+    label,
+    scene_options,
+    title,
+)
+
+from rollingball import storyboard  # noqa: E402
+
+
+def heat_rgb(values: np.ndarray) -> np.ndarray:
+    """The loss grid as an RGB image (uint8, rows top to bottom), colour map 'magma'.
+
+    Colours follow the rank of the value between the 1st and 99th percentiles, so that the
+    shallow wells stay visible on the bowl.
+    """
+    from matplotlib import colormaps
+
+    lo, hi = np.percentile(values, [1, 99])
+    z = np.clip((values - lo) / max(hi - lo, 1e-12), 0, 1) ** 0.6
+    rgb = colormaps["magma"](z)[..., :3]
+    return (255 * rgb[::-1]).astype(np.uint8)  # row 0 = largest y
+
+
+class Exploration(Scene):
+    """Fig. 4: GD and RBO at several radii from ten nearby starts on gaussian_wells."""
+
+    scene_name = "Exploration"
+    options: dict = {}
+
+    def setup(self):
+        self.camera.background_color = BACKGROUND
+        self.opts = scene_options(self)
+        self.data = storyboard.exploration_data(self.opts)
+
+    def construct(self):
+        d = self.data
+        n = len(d.runs)
+        size = min(4.0, 12.8 / n - 0.3)
+        head = title("Exploration vs exploitation")
+        sub = caption(f"{d.starts.shape[0]} nearby starts,  η = {self.opts.lr:g},  "
+                      f"{self.opts.steps} steps", 22)
+        sub.next_to(head, DOWN, aligned_edge=head.get_left(), buff=0.12)
+        sub.align_to(head, direction=np.array([-1, 0, 0]))
+        rgb = heat_rgb(d.values)
+        self.heat_rgb = rgb
+        (x0, x1), (y0, y1) = (d.grid_x[0], d.grid_x[-1]), (d.grid_y[0], d.grid_y[-1])
+        t = ValueTracker(0.0)
+        self.tracker = t
+        panels, images = [], []
+        for k, (name, runs) in enumerate(d.runs.items()):
+            img = ImageMobject(rgb)
+            img.height = size
+            img.stretch_to_fit_width(size)
+            frame = Rectangle(width=size, height=size, color=MUTED, stroke_width=1.5)
+            colour = GHOST if name == "GD" else RADII[(k - 1) % len(RADII)]
+            tag = (caption("gradient descent", 24, colour) if name == "GD" else
+                   label(rf"\text{{RBO}},\ \rho = {name.split('=')[1]}",
+                         f"RBO, ρ = {name.split('=')[1]}", 30, colour))
+            panels.append((img, frame, tag, colour, runs))
+            images.append(img)
+        row = VGroup(*[p[1] for p in panels]).arrange(RIGHT, buff=0.3)
+        row.to_edge(DOWN, buff=0.45)
+        self.panels = []
+        for img, frame, tag, colour, runs in panels:
+            img.move_to(frame)
+            tag.next_to(frame, UP, buff=0.15)
+            centre = frame.get_center()
+
+            def to_panel(xy, c=centre):
+                u = (np.asarray(xy)[..., 0] - x0) / (x1 - x0) - 0.5
+                v = (np.asarray(xy)[..., 1] - y0) / (y1 - y0) - 0.5
+                return np.stack([c[0] + u * size, c[1] + v * size, np.zeros_like(u)], -1)
+
+            trails = VGroup()
+            heads = VGroup()
+            for tr in runs:
+                vm = VMobject(stroke_color=colour, stroke_width=2.2, stroke_opacity=0.9)
+                vm.set_points_as_corners(to_panel(tr.theta[:2]))
+                trails.add(vm)
+                heads.add(Dot(to_panel(tr.theta[0]), radius=0.045, color=colour))
+            starts = VGroup(*[Dot(to_panel(s), radius=0.03, color=CURVE) for s in d.starts])
+
+            def grow(_m, runs=runs, trails=trails, heads=heads, to_panel=to_panel):
+                k = t.get_value()
+                i = int(np.floor(k))
+                for tr, vm, hd in zip(runs, trails, heads, strict=True):
+                    T = tr.steps
+                    j = min(i, T)
+                    w = min(max(k - j, 0.0), 1.0) if j < T else 0.0
+                    cur = tr.theta[j] if j >= T else (1 - w) * tr.theta[j] + w * tr.theta[j + 1]
+                    pts = np.vstack([tr.theta[: j + 1], cur[None, :]])
+                    vm.set_points_as_corners(to_panel(pts))
+                    hd.move_to(to_panel(cur))
+
+            group = VGroup(trails, heads)
+            group.add_updater(grow)
+            self.panels.append(dict(image=img, frame=frame, trails=trails, heads=heads,
+                                    runs=runs, to_panel=to_panel, group=group, tag=tag,
+                                    starts=starts))
+        readout = Readout([("t", "step t", lambda: np.floor(t.get_value()), 0)], font_size=28)
+        readout.to_corner(UP + RIGHT, buff=0.4)
+
+        self.play(FadeIn(head), FadeIn(sub), run_time=0.6)
+        self.play(*[FadeIn(p["image"]) for p in self.panels],
+                  *[Create(p["frame"]) for p in self.panels],
+                  *[FadeIn(p["tag"]) for p in self.panels], run_time=1.0)
+        self.play(*[FadeIn(p["starts"]) for p in self.panels], FadeIn(readout), run_time=0.5)
+        self.add(*[p["group"] for p in self.panels], readout)
+        T = max(tr.steps for runs in d.runs.values() for tr in runs)
+        self.play(t.animate.set_value(T), run_time=self.opts.duration, rate_func=linear)
+        for p in self.panels:
+            p["group"].clear_updaters()
+        self.wait(1.2)
+
+
+__all__ = ["Exploration", "heat_rgb", "UP"]

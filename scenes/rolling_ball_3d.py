@@ -1,0 +1,136 @@
+"""RollingBall3D: a sphere rolling on a 2-D loss surface, with a slowly moving camera.
+
+The surface z = f(x, y) and the sphere of radius rho are drawn with equal unit lengths on all
+three axes, so the sphere really touches the surface; its centre and footpoint are the
+engine's (``rollingball.storyboard.rolling_3d_data``), exact on the offset between steps.
+
+    manim -ql scenes/rolling_ball_3d.py RollingBall3D
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+from manim import (
+    DEGREES,
+    DOWN,
+    IN,
+    LEFT,
+    UP,
+    Create,
+    Dot3D,
+    FadeIn,
+    Sphere,
+    Surface,
+    ThreeDAxes,
+    ThreeDScene,
+    ValueTracker,
+    VGroup,
+    VMobject,
+    linear,
+)
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import (  # noqa: E402
+    BACKGROUND,
+    BALL,
+    FOOT,
+    GHOST,
+    MUTED,
+    Readout,
+    caption,
+    scene_options,
+    title,
+)
+
+from rollingball import storyboard  # noqa: E402
+
+
+class RollingBall3D(ThreeDScene):
+    """A sphere of radius rho rolling on a 2-D loss surface (RBO, from the engine)."""
+
+    scene_name = "RollingBall3D"
+    options: dict = {}
+    surface_resolution = (32, 32)
+
+    def setup(self):
+        self.camera.background_color = BACKGROUND
+        self.opts = scene_options(self)
+        self.data = storyboard.rolling_3d_data(self.opts)
+
+    def construct(self):
+        d, L = self.data, self.opts.landscape
+        rho = d.radius
+        span = max(d.x_range[1] - d.x_range[0], d.z_range[1] - d.z_range[0])
+        unit = 6.0 / span
+        ax = ThreeDAxes(x_range=[*d.x_range, 1], y_range=[*d.y_range, 1], z_range=[*d.z_range, 1],
+                        x_length=(d.x_range[1] - d.x_range[0]) * unit,
+                        y_length=(d.y_range[1] - d.y_range[0]) * unit,
+                        z_length=(d.z_range[1] - d.z_range[0]) * unit,
+                        axis_config=dict(color=MUTED, stroke_width=1, include_tip=False))
+        ax.shift(IN * 1.2)
+        self.axes, self.unit = ax, unit
+
+        def surf(u, v):
+            return ax.c2p(u, v, float(L.f(np.array([u, v]))))
+
+        surface = Surface(surf, u_range=d.x_range, v_range=d.y_range,
+                          resolution=self.surface_resolution, fill_opacity=0.75,
+                          checkerboard_colors=["#2B4C7E", "#355C94"], stroke_color="#5A7DB5",
+                          stroke_width=0.4)
+        self.surface = surface
+        sphere = Sphere(radius=rho * unit, resolution=(14, 28), fill_opacity=0.9,
+                        checkerboard_colors=[BALL, "#2E9CCF"], stroke_width=0)
+        foot = Dot3D(radius=0.05, color=FOOT)
+        trace = VMobject(stroke_color=BALL, stroke_width=3)
+        ghost = Dot3D(radius=0.06, color=GHOST)
+        self.sphere, self.foot = sphere, foot
+        t = ValueTracker(0.0)
+        self.tracker = t
+
+        def c2p(pts):
+            pts = np.atleast_2d(pts)
+            return np.array([ax.c2p(*p) for p in pts])
+
+        def place(_m=None):
+            s = d.frame(t.get_value())
+            sphere.move_to(c2p(s["centre"])[0])
+            foot.move_to(c2p(s["contact"])[0])
+            k = int(np.floor(t.get_value()))
+            pts = np.vstack([d.rbo.centre[: k + 1], s["centre"][None, :]])
+            trace.set_points_as_corners(c2p(pts))
+            j = min(k, d.gd.steps)
+            g = d.gd.footpoint[j]
+            ghost.move_to(c2p(g)[0])
+
+        place()
+        rig = VGroup(trace, sphere, foot, ghost)
+        rig.add_updater(place)
+        head = title("A ball rolling on a surface")
+        sub = caption(f"{L.name}:  ρ = {rho:g},  η = {self.opts.lr:g}", 22)
+        sub.next_to(head, DOWN, buff=0.12).align_to(head, LEFT)
+        readout = Readout([
+            ("t", "step t", lambda: np.floor(t.get_value()), 0),
+            (r"f(\theta)", "f(θ)", lambda: d.frame(t.get_value())["contact"][2], 3),
+        ], font_size=28)
+        readout.to_corner(UP + np.array([1, 0, 0]), buff=0.4)
+        self.readout = readout
+        self.add_fixed_in_frame_mobjects(head, sub, readout)
+        for value in readout.values:  # values rebuild their glyphs: keep them in the frame
+            value.add_updater(lambda m: self.add_fixed_in_frame_mobjects(m))
+        self.set_camera_orientation(phi=62 * DEGREES, theta=-55 * DEGREES, zoom=1.1)
+        self.play(Create(surface), FadeIn(head), FadeIn(sub), run_time=1.5)
+        self.play(FadeIn(rig), FadeIn(readout), run_time=0.6)
+        self.add(rig)
+        self.begin_ambient_camera_rotation(rate=0.12)
+        self.play(t.animate.set_value(d.rbo.steps), run_time=self.opts.duration, rate_func=linear)
+        self.stop_ambient_camera_rotation()
+        rig.clear_updaters()
+        place()
+        self.move_camera(phi=75 * DEGREES, run_time=1.0)
+        self.wait(0.5)
+
+
+__all__ = ["RollingBall3D"]
