@@ -236,3 +236,20 @@ def test_docstring_examples():
 
     result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0
+
+
+@pytest.mark.parametrize("name, f, df, rho", [
+    ("double_well", lambda t: t**4 - t**2, lambda t: 4 * t**3 - 2 * t, 0.3),
+    ("bumpy_bowl", lambda t: np.cos(3 * t) / 3 + t**2 / 10,
+     lambda t: -np.sin(3 * t) + t / 5, 0.6),
+])
+def test_other_losses_match_brute_force(name, f, df, rho):
+    L = Landscape(name)
+    u = unreachable(L, rho)
+    theta = np.linspace(*L.domain[0], 241)
+    ref = brute_unreachable(f, df, theta, rho)
+    near = np.zeros(theta.shape, dtype=bool)
+    for a, b in u.intervals:
+        near |= (np.abs(theta - a) < 1e-6) | (np.abs(theta - b) < 1e-6)
+    assert ref.any()
+    np.testing.assert_array_equal(u.contains(theta)[~near], ref[~near])
