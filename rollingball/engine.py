@@ -123,6 +123,8 @@ DIVERGE_THETA = 1e8
 DIVERGE_LOSS = 1e150
 #: Gap f_rho(c_x) - c_y (relative to 1 + |c_y|) under which a re-placed centre is accepted.
 REACH_TOL = 1e-11
+#: Most Nelder-Mead iterations of the d-D offset projection.
+ND_SIMPLEX_ITERATIONS = 60
 #: Most samples of the exact offset per ball for a global scan of the offset-projection window.
 _GLOBAL_SCAN_SAMPLES = 1e5
 #: One-sided derivative ties (relative) under which two contacts count as two.
@@ -803,7 +805,9 @@ def _nearest_on_offset_nd(ctx, cand, rho, hint, ref):
     """d >= 2: vectorised Nelder-Mead on phi(x) = |x - a|^2 + (f_rho(x) - b)^2.
 
     Started from the better of the current centre and a; stops at 1e-10 relative simplex
-    size or 200 iterations.  Returns (x (n, d), f_rho(x) (n,), contact (n, d)).
+    size or :data:`ND_SIMPLEX_ITERATIONS` iterations (each costs three evaluations of the
+    multi-start d-D offset, the dominant cost).  Returns (x (n, d), f_rho(x) (n,),
+    contact (n, d)).
     """
     d = ctx.d
     a, b = cand[:, :d], cand[:, d]
@@ -826,7 +830,7 @@ def _nearest_on_offset_nd(ctx, cand, rho, hint, ref):
         simplex[:, i + 1, i] += step
     fv = phi(simplex)
     rows = np.arange(n)
-    for _ in range(200):
+    for _ in range(ND_SIMPLEX_ITERATIONS):
         order = np.argsort(fv, axis=1)
         simplex = np.take_along_axis(simplex, order[:, :, None], axis=1)
         fv = np.take_along_axis(fv, order, axis=1)
