@@ -63,6 +63,10 @@ def main(args: argparse.Namespace) -> int:
     print(f"true critical radius:              {true.radius:.12g}  (limited by "
           f"{true.limited_by})")
     print(f"plateau value sup f - inf f:       {res.base:.12g}")
+    if L.name == "sine" and np.allclose(domain, (-3 * np.pi, 3 * np.pi)):
+        form = "pi^2/(2 rho): a trough, pi from its two neighbouring crests" if args.periodic \
+            else "9 pi^2/(8 rho): the edge -3 pi, 3 pi/2 from the nearest crest"
+        print(f"large-radius asymptote:            Delta ~ {form}")
     print()
     print(f"{'rho':>10s} {'Delta(rho)':>16s} {'Delta*rho':>12s} {'sup f_rho':>14s} "
           f"{'inf f_rho':>14s}  regime")
