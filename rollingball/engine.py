@@ -50,38 +50,63 @@ and :math:`c' = p' + \rho\nu(p')`.  If :math:`p'` is reachable
 wherever Algorithm 1's footpoints are reachable (in particular for every step when
 :math:`\rho` is below the reach of :math:`\Gamma`, the critical radius).
 
-*Fact 2.* :math:`p'` is reachable iff :math:`f_\rho(c'_x) \le c'_y` (then equality): the
-ball at :math:`c'` touches :math:`\Gamma` at :math:`p'`, so :math:`f_\rho(c'_x) \ge c'_y`, with
-equality iff no other graph point lies inside it.  The engine tests this with the exact
-:func:`rollingball.offset.upper_offset` (1-D: certified sampling + Newton, ~1e-15), accepting
-a gap up to ``1e-11 (1 + |c'_y|)``, which bounds the invariant residual of the accepted
-centre by the same amount (:math:`d_\Gamma` is 1-Lipschitz and :math:`(c'_x, f_\rho(c'_x))`
-is at distance :math:`\rho`).
+*Fact 2.* :math:`p'` is reachable iff :math:`d_\Gamma(c') = \rho`, i.e. iff
+:math:`f_\rho(c'_x) = c'_y` (the ball at :math:`c'` touches :math:`\Gamma` at :math:`p'`, so
+:math:`d_\Gamma(c') \le \rho` and :math:`f_\rho(c'_x) \ge c'_y`, with equality iff no other
+graph point lies inside it).  The engine tests it with the *exact projection* of
+:math:`c'` (:func:`rollingball.projection.project`, certified window scan in 1-D), accepting
+:math:`d_\Gamma(c') \ge \rho - 10^{-11}(1 + |c'_y|)`; a candidate above the graph at
+distance :math:`\ge\rho` needs no test (:math:`B(c',\rho) \subset B(\tilde c, d_\Gamma(\tilde c))`,
+which holds no graph point).  This check always uses the exact projection, whatever
+``projection`` the step itself uses.  The recorded residual is then recomputed by the
+independent :func:`rollingball.distance.distance_to_graph`.
 
 *When p' is unreachable* (:math:`\tilde c` inside the tube, in a valley narrower than the
 ball) the engine minimises
 
 .. math::  \phi(x) = |x - a|^2 + (f_\rho(x) - b)^2,\qquad \tilde c = (a, b),
 
-over :math:`|x - a| \le R = |f_\rho(a) - b|` (the distance to the known offset point
-:math:`(a, f_\rho(a))` bounds the answer).  :math:`f_\rho` is a supremum of smooth functions,
+over :math:`|x - a| \le R = |\tilde c - c_t|` (:math:`c_t` is a point of :math:`\Gamma_\rho`,
+so the nearest one is no farther).  :math:`f_\rho` is a supremum of smooth functions,
 hence semi-convex; its kinks are V-shaped (convex) and sit exactly where the ball rests on
-two contacts :math:`q_1, q_2`; there the one-sided slopes are
+two contacts :math:`q_1, q_2`, with one-sided slopes
 :math:`f_\rho'(x^\pm) = \max/\min(f'(q_1), f'(q_2))` (parallel curves share tangents:
-:math:`f_\rho'(x) = f'(q)` at a single contact, by the envelope theorem).  1-D: sample
-:math:`\phi` at 17 points of the window (plus the current centre), keep the best, then
-bisect on the sign of the one-sided derivatives
-:math:`\tfrac12\phi'(x^\pm) = (x - a) + (f_\rho(x) - b) f_\rho'(x^\pm)` until
-:math:`\phi'(x^-) \le 0 \le \phi'(x^+)` (a kink minimiser, found exactly: the common case of
-a ball resting across a narrow valley stops at the first test) or the bracket is
-:math:`10^{-13}(1+|x|)` wide.  d-D (d >= 2): a vectorised Nelder-Mead on :math:`\phi` started
-at the current centre and at :math:`a`, with :math:`f_\rho` from the multi-start d-D
-:func:`~rollingball.offset.upper_offset` (exact to rounding when its sampling catches the
-global contact; the simplex stops at ``1e-10`` relative size, so the centre's horizontal
-position is accurate to about that, while :math:`c = (x, f_\rho(x))` stays on the offset to
-rounding).  In every case :math:`c_{t+1} = (x, f_\rho(x))` with :math:`f_\rho` exact, so the
-invariant holds to rounding, and the footpoint is a contact of that ball, reachable by
-construction (of two contacts, the one nearer :math:`p'`).
+:math:`f_\rho'(x) = f'(q)` at a single contact, by the envelope theorem).  1-D:
+
+1. *Resting test.*  If the current centre sits at a kink that is a local minimiser of
+   :math:`\phi` (:math:`\phi'(x^-) \le 0 \le \phi'(x^+)`), the ball stays: its centre does not
+   move and its footpoint becomes the contact nearer :math:`p'`.  (A local test: for
+   small :math:`\eta` the minimiser near the centre is the nearest point.)
+2. Otherwise :math:`\phi` is minimised on the *local branches* of the sup,
+   :math:`h_i(x) = \max_{q\approx q_i} f(q) + \sqrt{\rho^2-(q-x)^2}`, through seed contacts
+   (the current footpoint and second contact, :math:`p'`, the graph point that made
+   :math:`p'` unreachable and, where the exact offset is cheap -- at most
+   ``_GLOBAL_SCAN_SAMPLES`` samples per ball -- the contacts of the best points of a
+   34-point global scan of :math:`\phi` with :func:`rollingball.offset.upper_offset`): a
+   33-point scan, then a bracketed search that jumps to the kink where the branches at the
+   bracket ends tie (Newton on :math:`h_i - h_k`), else a secant or bisection step on
+   :math:`\phi'`, until :math:`\phi'(x^-) \le 0 \le \phi'(x^+)` or the bracket is at rounding
+   level.  :math:`\max_i h_i \le f_\rho` always.
+3. *Verification.*  The winner :math:`c^* = (x^*, \max_i h_i(x^*))` is checked by the exact
+   projection: the ball there must not cut the graph (:math:`d_\Gamma(c^*) \ge \rho - 10^{-11}`),
+   which makes :math:`\max_i h_i(x^*) = f_\rho(x^*)`.  A cutting graph point becomes a new
+   seed and step 2 is redone (4 rounds); after that the exact ``upper_offset`` gives the
+   value and contact at :math:`x^*`.
+
+So :math:`c_{t+1}` is always a point of :math:`\Gamma_\rho` to within :math:`10^{-11}` and
+the footpoint a contact of that ball, reachable by construction; the minimisation of
+:math:`\phi` is local-to-semi-global (scan + bracket), not certified.  d-D (d >= 2): a
+vectorised Nelder-Mead on :math:`\phi` (at most :data:`ND_SIMPLEX_ITERATIONS` iterations,
+relative simplex size 1e-10) started at the better of the current centre and :math:`a`,
+with :math:`f_\rho` from the multi-start d-D ``upper_offset`` (exact to rounding when its
+sampling catches the global contact): the centre is on the offset to the accuracy of that
+offset (about 1e-10 measured on a paraboloid), its horizontal position to the simplex
+tolerance.  Each simplex iteration costs three d-D offset evaluations, seconds on
+``gaussian_wells``: the d-D offset projection is correct but slow.
+
+Layering note: the offset projection calls :func:`rollingball.offset.upper_offset`, one
+layer up; it is imported lazily inside the functions that need it (offset imports only
+the landscape and the window search, so there is no cycle).
 
 ``"tangent"`` -- the Section 3.2 variant: :math:`\delta_t = \tilde\delta_t -
 \langle u, \tilde\delta_t\rangle u/|u|^2` with :math:`\tilde\delta_t = -\eta\tau(p_t)`,
@@ -121,7 +146,7 @@ PROJECTIONS = ("exact", "newton", "paper")
 DIVERGE_THETA = 1e8
 #: A ball with a larger |loss| has diverged.
 DIVERGE_LOSS = 1e150
-#: Gap f_rho(c_x) - c_y (relative to 1 + |c_y|) under which a re-placed centre is accepted.
+#: A re-placed centre is accepted when d(c) >= rho - REACH_TOL (1 + |c_y|).
 REACH_TOL = 1e-11
 #: Most Nelder-Mead iterations of the d-D offset projection.
 ND_SIMPLEX_ITERATIONS = 60
