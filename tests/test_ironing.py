@@ -97,3 +97,12 @@ def test_docstring_examples():
 
     result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_strong_ironing_of_a_constant_shift_is_zero():
+    # g = f + 0.3: g_rho = f_rho + 0.3 and sup g = sup f + 0.3 exactly, for every radius
+    x = sp.Symbol("x")
+    g = Landscape(sp.sin(x) + sp.Rational(3, 10), [x], feature_scale=2 * np.pi)
+    s = strong_ironing("sine", g, [0.1, 1.0, 5.0], domain=(-np.pi, np.pi), points=101)
+    assert np.all(s.deviation < 1e-14)
+    assert s.sup_g - s.sup_f == pytest.approx(0.3, abs=1e-14)

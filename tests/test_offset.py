@@ -158,3 +158,25 @@ def test_docstring_examples():
 
     result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_2d_domain_restriction_against_brute_force():
+    x, y = sp.symbols("x y")
+    L2 = Landscape(x**2 + y**2 - x * y, [x, y])
+    box = ((0.0, 1.0), (0.0, 1.0))
+    u = np.linspace(-1, 1, 1201)
+    S = np.stack(np.meshgrid(u, u, indexing="ij"), axis=-1).reshape(-1, 2)
+    S = S[np.sum(S * S, axis=1) <= 1]
+    for p, rho in [((0.0, 0.0), 0.5), ((0.9, 0.2), 0.7), ((1.2, 0.5), 0.4)]:
+        r = upper_offset(L2, np.array(p), rho, domain=box)
+        q = np.array(p) + rho * S
+        keep = np.all((q >= 0) & (q <= 1), axis=1)
+        v = (q[keep, 0] ** 2 + q[keep, 1] ** 2 - q[keep, 0] * q[keep, 1]
+             + rho * np.sqrt(np.maximum(1 - np.sum(S[keep] ** 2, axis=1), 0)))
+        c = r.contact
+        assert np.all((c >= -1e-15) & (c <= 1 + 1e-15))
+        # never below a sample; above the grid's best by at most its spacing times the slope
+        assert v.max() - 1e-12 <= r.value <= v.max() + 5e-3
+        # and the value is attained at the reported contact
+        h = c[0] ** 2 + c[1] ** 2 - c[0] * c[1] + np.sqrt(rho**2 - np.sum((c - p) ** 2))
+        assert h == pytest.approx(float(r.value), abs=1e-14)
