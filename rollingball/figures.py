@@ -591,8 +591,9 @@ def fig4(out, radii=FULL["fig4"]["radii"], *, progress: Callable[[str], None] = 
         F = L.f(P)
         keys = [k for k in runs if k != "gd"] or ["gd"]
         ncol = 1 if keys == ["gd"] else 1 + d["radii"].size
-        fig, axes = plt.subplots(len(keys), ncol, figsize=(2.6 * ncol, 2.6 * len(keys)),
-                                 squeeze=False, sharex=True, sharey=True)
+        size = (max(2.6 * ncol, 5.0), max(2.6 * len(keys), 5.0))
+        fig, axes = plt.subplots(len(keys), ncol, figsize=size, squeeze=False, sharex=True,
+                                 sharey=True)
         for row, key in enumerate(keys):
             panels = [("gd", None)] + ([] if key == "gd" else
                                        [(key, i) for i in range(d["radii"].size)])
@@ -614,8 +615,8 @@ def fig4(out, radii=FULL["fig4"]["radii"], *, progress: Callable[[str], None] = 
                 ax.set_ylim(-3.5, 3.5)
                 ax.set_aspect("equal")
                 ax.tick_params(labelsize=6)
-        fig.suptitle(f"Fig. 4 ({form} wells)\ncentre paths (white), final footpoints (red x), "
-                     "global minimiser (star)", fontsize=8)
+        fig.suptitle(f"Fig. 4 ({form} wells)\ncentre paths (white), final footpoints (red x),"
+                     "\nglobal minimiser (star)", fontsize=8)
         fig.tight_layout()
         fig.savefig(out / f"fig4_{form}.png", dpi=90)
         plt.close(fig)

@@ -155,7 +155,7 @@ def _fig2(s: dict | None, images: str = "") -> str:
              "above $x = -3\\pi$ leans on the crest at $-3\\pi/2$ only, so "
              "$\\Delta \\approx 9\\pi^2/(8\\rho)$ rather than "
              "the periodic sine's $\\pi^2/(2\\rho)$ "
-             "([theory](theory.md#ironing-delta-rho-for-the-sine)). "
+             "([theory](theory.md#ironing-deltarho-for-the-sine)). "
              f"![Figure 2]({images}fig2.png)\n")
     return text
 
@@ -187,6 +187,8 @@ def _fig3(s: dict | None, images: str = "") -> str:
                                                                     strict=True)),
              _verdict(falling)]]
     text += _table(["claim (Section 5.1)", "measured", "verdict"], rows)
+    if s.get("note"):
+        text += f"\n!!! note\n    {s['note']}\n"
     text += ("\nThe offset — the surface the centre must stay on — does coarsen with $\\rho$, "
              "exactly as Section 4.2 says. Whether a *trajectory* shows it depends on the "
              "algorithm:\n\n")
@@ -282,6 +284,8 @@ def _fig4(s: dict | None, images: str = "") -> str:
                 got = ", ".join(f"$\\rho$={c['radius']:g}: {c[k]}" for c in cs)
                 claims.append([form, f"{variant}, by {by}: $\\rho\\le3$ stuck, $\\rho\\ge4$ "
                                "reach the global basin", got, _verdict(ok)])
+    if s.get("note"):
+        text += f"!!! note \"Not measured here\"\n    {s['note']}\n\n"
     text += "### The claim, run by run\n\n"
     text += _table(["wells", "claim (Section 5.2)", "measured (runs of 10 reaching)",
                     "verdict"], claims)

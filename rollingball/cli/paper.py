@@ -52,8 +52,9 @@ def register(sub) -> None:
                    help="Fig. 4: projections for Algorithm 1 (default both; none: skip it)")
     p.add_argument("--no-rbo", action="store_true",
                    help="Fig. 4: skip the offset-keeping RBO (gradient descent always runs)")
-    p.add_argument("--copy-report", metavar="PATH",
-                   help="also copy the generated reproduction.md to PATH (e.g. docs/)")
+    p.add_argument("--docs", metavar="DOCS",
+                   help="also write the report to DOCS/reproduction.md and copy the figures' "
+                        "PNG files into DOCS/gallery/ (e.g. --docs docs)")
     p.add_argument("--no-progress", action="store_true", help="print nothing on stderr")
     p.set_defaults(handler=main)
 
@@ -115,11 +116,12 @@ def main(args: argparse.Namespace) -> int:
     tmp = report.with_suffix(".md.tmp")
     tmp.write_text(reproduction_report(summary))
     tmp.replace(report)
-    if args.copy_report:
-        dest = Path(args.copy_report)
-        if dest.is_dir():
-            dest = dest / "reproduction.md"
-        shutil.copyfile(report, dest)
+    if args.docs:
+        docs = Path(args.docs)
+        (docs / "gallery").mkdir(parents=True, exist_ok=True)
+        for png in sorted(out.glob("fig*.png")):
+            shutil.copyfile(png, docs / "gallery" / png.name)
+        (docs / "reproduction.md").write_text(reproduction_report(summary, images="gallery/"))
     if show:
         print(f"paper: wrote {', '.join(sorted(p.name for p in out.iterdir()))} in {out}")
     return 0
