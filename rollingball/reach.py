@@ -343,7 +343,6 @@ def point_radius(
     a = np.zeros(n)  # reachable at a (or a == 0)
     b = np.minimum(local, top)  # unreachable at b, unless never
     never = ~is_unreachable(L, t, b, resolution=resolution)
-    b = np.where(never, b, b)
     K = 8
     for _ in range(64):
         if np.all(b - a <= rtol * np.maximum(b, 1e-300)):
