@@ -56,15 +56,17 @@ def _table(L: Landscape, h: float) -> GridTable:
 
 
 def _spacing(L: Landscape, resolution: float | None) -> float:
-    """resolution/2, else feature_scale/32, and at most a 512th of the domain's first side
-    (a power of two, so the cached tables are reused)."""
+    """resolution/2, else feature_scale/32; without bumps (infinite feature scale) a 512th
+    of the domain's first side, rounded down to a power of two (so tables are reused)."""
     if resolution is not None:
         return float(resolution) / 2
     from .projection import feature_scale  # same layer; only the bump-length estimate
 
+    ell = feature_scale(L)
+    if np.isfinite(ell):
+        return float(ell / SAMPLES_PER_WAVELENGTH)
     lo, hi = L.domain[0]
-    cap = 2.0 ** np.floor(np.log2((hi - lo) / 512))
-    return float(min(feature_scale(L) / SAMPLES_PER_WAVELENGTH, cap))
+    return float(2.0 ** np.floor(np.log2((hi - lo) / 512)))
 
 
 def distance_to_graph(

@@ -134,7 +134,7 @@ def _accept(new, a, b, F, dF, h0, gn0, slope, t):
     noise = 64 * _EPS * (h0 + np.sqrt(np.sum(new * new, axis=-1) * np.sum(u * u, axis=-1))
                          + np.abs(F) * np.abs(r)) + 1e-300
     flat = (ht <= h0 + noise) & (np.sum(grad * grad, axis=-1) < gn0)
-    return armijo | flat
+    return armijo | flat, ht
 
 
 def _newton(G: _Graph, a, b, theta0, *, tol=1e-12, max_iter=50, radius=None):
@@ -199,17 +199,24 @@ def _newton(G: _Graph, a, b, theta0, *, tol=1e-12, max_iter=50, radius=None):
         t = np.ones(ia.size)
         Ft, gFt, hFt = G.FGH(new)
         gn0 = np.sum(grad * grad, axis=-1)
-        bad = ~_accept(new, aa, ba, Ft, gFt, h0, gn0, slope, t)
-        for _ in range(60):
+        ok, ht = _accept(new, aa, ba, Ft, gFt, h0, gn0, slope, t)
+        bad = ~ok
+        for _ in range(40):
             ib = np.flatnonzero(bad)
             if ib.size == 0:
                 break
-            t[ib] *= 0.5
+            # backtrack to the minimiser of the quadratic through h0, slope and h(t),
+            # kept within [t/50, t/2]
+            tb, sb = t[ib], np.minimum(slope[ib], 0.0)
+            with np.errstate(all="ignore"):
+                q = -sb * tb * tb / (2.0 * (ht[ib] - h0[ib] - sb * tb))
+            t[ib] = np.where(np.isfinite(q), np.clip(q, tb / 50, tb / 2), tb / 10)
             new[ib] = th[ib] + t[ib, None] * step[ib]
             Fb, gb, hb = G.FGH(new[ib])
             Ft[ib], gFt[ib], hFt[ib] = Fb, gb, hb
-            bad[ib] = ~_accept(new[ib], aa[ib], ba[ib], Fb, gb, h0[ib], gn0[ib], slope[ib],
-                               t[ib])
+            okb, ht[ib] = _accept(new[ib], aa[ib], ba[ib], Fb, gb, h0[ib], gn0[ib],
+                                  slope[ib], t[ib])
+            bad[ib] = ~okb
         # a step that cannot decrease h any more: we are at rounding level
         tiny = bad | (np.sqrt(np.sum((t[:, None] * step) ** 2, axis=-1))
                       <= 4 * _EPS * (1.0 + np.sqrt(np.sum(th * th, axis=-1))))
@@ -403,13 +410,15 @@ def _grid_table(L: Landscape, h: float) -> GridTable:
 
 
 def _grid_spacing(G: _Graph, resolution) -> float:
-    """The 1-D scan spacing: resolution, else feature_scale/16, and at most a 256th of the
-    domain (a power of two when derived from the domain, so tables are shared)."""
+    """The 1-D scan spacing: resolution, else feature_scale/16; for a landscape without
+    bumps (infinite feature scale) a 256th of the domain, rounded down to a power of two."""
     if resolution is not None:
         return float(resolution)
+    ell = feature_scale(G.L)
+    if np.isfinite(ell):
+        return float(ell / SAMPLES_PER_WAVELENGTH)
     lo, hi = G.L.domain[0]
-    cap = 2.0 ** np.floor(np.log2((hi - lo) / 256))
-    return float(min(feature_scale(G.L) / SAMPLES_PER_WAVELENGTH, cap))
+    return float(2.0 ** np.floor(np.log2((hi - lo) / 256)))
 
 
 def _prune_blocks(table, klo, khi, h, a, b, lam, upper, min_blocks=6):
