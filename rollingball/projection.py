@@ -156,6 +156,7 @@ def _newton(G: _Graph, a, b, theta0, *, tol=1e-12, max_iter=50, radius=None):
     conv = np.zeros(n, dtype=bool)
     active = np.ones(n, dtype=bool)
     eye = np.eye(d)
+    grow = np.ones(n)
     for _ in range(max_iter + 1):
         ia = np.flatnonzero(active)
         if ia.size == 0:
@@ -180,7 +181,8 @@ def _newton(G: _Graph, a, b, theta0, *, tol=1e-12, max_iter=50, radius=None):
         if d == 1:
             J = 1.0 + gF[:, 0] ** 2
             H = J + r * hF[:, 0, 0]
-            M = np.where(H > 0, H, J)
+            pd = H > 0
+            M = np.where(pd, H, J)
             step = -grad / M[:, None]
         else:
             J = eye + gF[:, :, None] * gF[:, None, :]
@@ -188,6 +190,10 @@ def _newton(G: _Graph, a, b, theta0, *, tol=1e-12, max_iter=50, radius=None):
             pd = np.linalg.eigvalsh(H)[:, 0] > 0
             M = np.where(pd[:, None, None], H, J)
             step = -np.linalg.solve(M, grad[..., None])[..., 0]
+        # where the Hessian is not positive definite the Gauss-Newton step is cautious (near a
+        # flat, degenerate minimum it crawls): stretch it by 2^k after k full such steps
+        grow[ia] = np.where(pd, 1.0, grow[ia])
+        step = step * grow[ia, None]
         # never leave the ball |theta - a| <= current distance (nearest points lie inside)
         dist = np.sqrt(2.0 * h0)
         new = th + step
@@ -221,6 +227,8 @@ def _newton(G: _Graph, a, b, theta0, *, tol=1e-12, max_iter=50, radius=None):
         tiny = bad | (np.sqrt(np.sum((t[:, None] * step) ** 2, axis=-1))
                       <= 4 * _EPS * (1.0 + np.sqrt(np.sum(th * th, axis=-1))))
         acc = ~bad
+        grow[ia] = np.where(~pd & acc & (t == 1.0), np.minimum(grow[ia] * 2.0, 2.0**20),
+                            np.where(acc, grow[ia], 1.0))
         theta[ia[acc]] = new[acc]
         F[ia[acc]], dF[ia[acc]], d2F[ia[acc]] = Ft[acc], gFt[acc], hFt[acc]
         iters[ia] += 1
