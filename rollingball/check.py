@@ -87,6 +87,13 @@ class CheckReport:
                        f" of ball {ball}")
         return out
 
+    def __str__(self) -> str:
+        lines = [self.table()] + [f"FAIL: {v}" for v in self.violations()]
+        if self.comparison is not None:
+            lines += [f"(paper projection) {v}" for v in self.comparison.violations()]
+        lines.append("check passed" if self.passed else "check failed")
+        return "\n".join(lines)
+
     def table(self) -> str:
         """The figures as a small text table (with the comparison run, if any)."""
         rows = [self] + ([self.comparison] if self.comparison is not None else [])

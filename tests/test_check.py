@@ -36,6 +36,8 @@ def test_algorithm_1_above_the_critical_radius_is_caught(name, rho):
     assert not c.passed
     assert c.unreachable > 0 and c.offset_gap > 1e-3
     lines = c.violations()
+    text = str(c)
+    assert "max|c_y-f_rho|" in text and text.endswith("check failed") and "FAIL:" in text
     assert any("unreachable" in s for s in lines) and any("offset" in s for s in lines)
     # independent confirmation of the first reported footpoint by the tangent-ball test
     step, ball = c.first_unreachable
