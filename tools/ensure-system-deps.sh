@@ -15,12 +15,26 @@ if ! "$py" -c 'import ensurepip, venv' >/dev/null 2>&1; then
     missing+=(python3-venv)
 fi
 command -v cc >/dev/null 2>&1 || missing+=(build-essential)
-[ ${#missing[@]} -eq 0 ] && exit 0
+# Optional: a minimal LaTeX for the scenes' MathTex labels (amsmath + amssymb + dvisvgm; the
+# scenes use their own article-class template, so not Manim's standalone/texlive-latex-extra).
+# Measured on Debian 12: 31 packages, ~60 MB download, ~180 MB installed, about 1 minute.
+# Without it the scenes fall back to Unicode Text labels. ROLLINGBALL_NO_TEX=1 skips it.
+optional=()
+if [ "${ROLLINGBALL_NO_TEX:-0}" != 1 ]; then
+    command -v latex >/dev/null 2>&1 || optional+=(texlive-latex-base)
+    command -v dvisvgm >/dev/null 2>&1 || optional+=(dvisvgm)
+fi
+[ ${#missing[@]} -eq 0 ] && [ ${#optional[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "rollingball: installing system packages: ${missing[*]}"
+    echo "rollingball: installing system packages: ${missing[*]} ${optional[*]}"
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
-    apt-get install -y -qq --no-install-recommends "${missing[@]}"
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" "${optional[@]}"
+    exit 0
+fi
+if [ ${#missing[@]} -eq 0 ]; then
+    echo "rollingball: optional: for LaTeX labels in the scenes install: ${optional[*]}" >&2
+    echo "    sudo apt-get install -y --no-install-recommends ${optional[*]}" >&2
     exit 0
 fi
 echo "rollingball: Manim needs system packages that are missing: ${missing[*]}" >&2
