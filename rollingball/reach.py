@@ -94,6 +94,15 @@ class CriticalRadius:
     exact_argmax: sp.Expr | None = None
     details: dict = field(default_factory=dict)
 
+    def __str__(self) -> str:
+        where = np.array2string(np.asarray(self.argmax, dtype=float), precision=9)
+        exact = ""
+        if self.exact is not None:
+            text = str(self.exact)
+            exact = f", exact {text}" if len(text) <= 60 else ", exact (see .exact)"
+        return (f"{self.kind} critical radius {self.radius:.12g} (limited by {self.limited_by}"
+                f" at {where}; max curvature {self.kappa_max:.9g}{exact})")
+
 
 def _domain_1d(L, domain):
     lo, hi = L.domain[0] if domain is None else np.asarray(domain, dtype=float).ravel()[:2]

@@ -46,6 +46,7 @@ def sine_half_width(rho):
 def test_local_critical_radius_exact_for_sine_and_parabola():
     r = local_critical_radius(SINE)
     assert r.exact == 1 and r.radius == pytest.approx(1.0, abs=1e-13)
+    assert str(r).startswith("local critical radius 1 (limited by curvature")
     assert float(sp.sin(r.exact_argmax)) == -1.0  # a trough
     p = local_critical_radius("parabola")
     assert p.exact == sp.Rational(1, 2) and p.argmax == pytest.approx(0.0, abs=1e-9)
