@@ -599,7 +599,7 @@ def nearby_starts(centre: np.ndarray, n: int = 10, spread: float = 0.15,
     return np.asarray(centre, dtype=float) + np.stack([r * np.cos(ang), r * np.sin(ang)], -1)
 
 
-def exploration_data(options: SceneOptions, grid: int = 240, n_starts: int = 10
+def exploration_data(options: SceneOptions, grid: int = 120, n_starts: int = 10
                      ) -> ExplorationData:
     """The heat map and the runs of Fig. 4 (one engine batch per radius)."""
     L = options.landscape

@@ -15,18 +15,19 @@ from pathlib import Path
 import numpy as np
 from manim import (
     DOWN,
+    LEFT,
     RIGHT,
     UP,
     Create,
     Dot,
     FadeIn,
-    ImageMobject,
     Rectangle,
     Scene,
     ValueTracker,
     VGroup,
     VMobject,
     linear,
+    rgb_to_color,
 )
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -47,7 +48,7 @@ from rollingball import storyboard  # noqa: E402
 
 
 def heat_rgb(values: np.ndarray) -> np.ndarray:
-    """The loss grid as an RGB image (uint8, rows top to bottom), colour map 'magma'.
+    """The loss grid as an RGBA image (uint8, rows top to bottom), colour map 'magma'.
 
     Colours follow the rank of the value between the 1st and 99th percentiles, so that the
     shallow wells stay visible on the bowl.
@@ -56,8 +57,43 @@ def heat_rgb(values: np.ndarray) -> np.ndarray:
 
     lo, hi = np.percentile(values, [1, 99])
     z = np.clip((values - lo) / max(hi - lo, 1e-12), 0, 1) ** 0.6
-    rgb = colormaps["magma"](z)[..., :3]
-    return (255 * rgb[::-1]).astype(np.uint8)  # row 0 = largest y
+    rgba = colormaps["magma"](z)  # alpha 1
+    return (255 * rgba[::-1]).astype(np.uint8)  # row 0 = largest y
+
+
+def heat_map(rgba: np.ndarray, size: float, levels: int = 40) -> VGroup:
+    """The image ``rgba`` (rows top to bottom) as filled squares, one VMobject per colour level.
+
+    (Manim 0.22's ImageMobject breaks with Pillow >= 12 under Cairo, and one mobject per
+    level keeps the draw cheap: a few dozen paths, each with many square sub-paths.)
+    """
+    ny, nx = rgba.shape[:2]
+    lum = rgba[..., :3].astype(float) @ np.array([0.299, 0.587, 0.114])
+    edges = np.quantile(lum, np.linspace(0, 1, levels + 1)[1:-1])
+    idx = np.digitize(lum, edges)
+    h, w = size / ny, size / nx
+    jj, ii = np.meshgrid(np.arange(nx), np.arange(ny))
+    x0 = -size / 2 + jj * w
+    y0 = size / 2 - (ii + 1) * h
+    out = VGroup()
+    third = np.array([0.0, 1 / 3, 2 / 3, 1.0])[:, None]
+    for k in range(levels):
+        sel = idx == k
+        if not sel.any():
+            continue
+        colour = rgba[sel][:, :3].mean(axis=0) / 255.0
+        xa, ya = x0[sel], y0[sel]
+        corners = np.stack([np.stack([xa, ya], -1), np.stack([xa + w, ya], -1),
+                            np.stack([xa + w, ya + h], -1), np.stack([xa, ya + h], -1)], 1)
+        nxt = np.roll(corners, -1, axis=1)
+        seg = corners[:, :, None, :] + third[None, None] * (nxt - corners)[:, :, None, :]
+        pts = np.concatenate([seg.reshape(-1, 2), np.zeros((seg.size // 2, 1))], axis=1)
+        vm = VMobject(stroke_width=0, fill_opacity=1.0)
+        vm.set_points(pts)
+        vm.set_fill(rgb_to_color(colour), opacity=1.0)
+        vm.set_stroke(rgb_to_color(colour), width=1.0, opacity=1.0)  # no seams between cells
+        out.add(vm)
+    return out
 
 
 class Exploration(Scene):
@@ -78,8 +114,7 @@ class Exploration(Scene):
         head = title("Exploration vs exploitation")
         sub = caption(f"{d.starts.shape[0]} nearby starts,  η = {self.opts.lr:g},  "
                       f"{self.opts.steps} steps", 22)
-        sub.next_to(head, DOWN, aligned_edge=head.get_left(), buff=0.12)
-        sub.align_to(head, direction=np.array([-1, 0, 0]))
+        sub.next_to(head, DOWN, buff=0.12).align_to(head, LEFT)
         rgb = heat_rgb(d.values)
         self.heat_rgb = rgb
         (x0, x1), (y0, y1) = (d.grid_x[0], d.grid_x[-1]), (d.grid_y[0], d.grid_y[-1])
@@ -87,9 +122,7 @@ class Exploration(Scene):
         self.tracker = t
         panels, images = [], []
         for k, (name, runs) in enumerate(d.runs.items()):
-            img = ImageMobject(rgb)
-            img.height = size
-            img.stretch_to_fit_width(size)
+            img = heat_map(rgb, size)
             frame = Rectangle(width=size, height=size, color=MUTED, stroke_width=1.5)
             colour = GHOST if name == "GD" else RADII[(k - 1) % len(RADII)]
             tag = (caption("gradient descent", 24, colour) if name == "GD" else
@@ -98,7 +131,7 @@ class Exploration(Scene):
             panels.append((img, frame, tag, colour, runs))
             images.append(img)
         row = VGroup(*[p[1] for p in panels]).arrange(RIGHT, buff=0.3)
-        row.to_edge(DOWN, buff=0.45)
+        row.move_to(DOWN * 0.45)
         self.panels = []
         for img, frame, tag, colour, runs in panels:
             img.move_to(frame)

@@ -123,6 +123,7 @@ class RollingBall(Scene):
             ghost_trace.set_points_as_corners(to_scene(ax, np.vstack([gpts, g[None, :]])))
 
         place()
+        self.place = place
         rig = VGroup(ghost_trace, ghost, trace, normal, ball, centre, foot)
         rig.add_updater(place)
 

@@ -127,6 +127,7 @@ class Unreachable(Scene):
             arcs.submobjects = list(new.submobjects)
 
         place()
+        self.place, self.rc_mark = place, rc_mark
         rig = VGroup(arcs, ball, foot)
         rig.add_updater(place)
 
