@@ -381,10 +381,12 @@ def critical_radius(
     notes for why nothing else can limit it), with :math:`r` from :func:`point_radius`.
     ``side="either"`` (the paper's literal Definition 1): the minimum over the domain of
     :math:`\max(r_\uparrow(\theta), r_\downarrow(\theta))`, sampled on a grid and refined
-    by golden section (accuracy about 1e-9).  d-D (``side="above"``): the local radius of
-    the largest principal curvature; for a smooth loss on all of :math:`\mathbb R^d` the two
-    agree (module notes); spill-over through the faces of the box is not searched for
-    (``details["edges_searched"]`` is False).
+    by golden section (accuracy about 1e-9).  2-D (``side="above"``): the smaller of the
+    local radius of the largest principal curvature and the reachable radius :math:`r` of
+    sampled points of the box's edges (spill-over through an edge; exact at the samples,
+    so as good as the edge sampling in between); for a smooth loss on all of
+    :math:`\mathbb R^d` the local radius is the answer (module notes).  d >= 3: the local
+    radius, faces not searched (``details["edges_searched"]`` is False).
 
     >>> round(critical_radius("sine").radius, 12)
     1.0
@@ -395,9 +397,21 @@ def critical_radius(
     if L.dim != 1:
         if side != "above":
             raise ValueError("the either-side critical radius is provided for 1-D losses")
+        if L.dim == 2:
+            box = _box(L, domain)
+            top = local.radius if np.isfinite(local.radius) else 50.0 * float(
+                np.max(box[:, 1] - box[:, 0]))
+            pts, r = _boundary_radius_2d(L, box, top, resolution)
+            j = int(np.argmin(r))
+            details = {"local": local.radius, "edges_searched": True, "boundary": pts,
+                       "boundary_radius": r}
+            if r[j] < local.radius:
+                return CriticalRadius(radius=float(r[j]), kind="true", limited_by="edge",
+                                      argmax=pts[j], kappa_max=local.kappa_max, details=details)
+        else:
+            details = {"local": local.radius, "edges_searched": False}
         return CriticalRadius(radius=local.radius, kind="true", limited_by=local.limited_by,
-                              argmax=local.argmax, kappa_max=local.kappa_max,
-                              details={"local": local.radius, "edges_searched": False})
+                              argmax=local.argmax, kappa_max=local.kappa_max, details=details)
     lo, hi = _domain_1d(L, domain)
     if side == "either":
         return _either_1d(L, lo, hi, local, resolution)
@@ -415,6 +429,54 @@ def critical_radius(
                           argmax=local.argmax, kappa_max=local.kappa_max, exact=local.exact,
                           exact_argmax=local.exact_argmax,
                           details={"local": local.radius, "edges": edges})
+
+
+def _boundary_radius_2d(L, box, top, resolution, rtol: float = 1e-10):
+    """Largest reachable radius r(theta) (capped at ``top``) at sampled points of the box's edges.
+
+    The 2-D tangent-ball test f_rho(c_x) - c_y > 1e-12 (1 + |c_y|) (pointwise multi-start
+    offset, whole plane as obstacle) bisected in rho by multisection, with the exact local
+    bound 1/kappa_1(theta).  Edge samples at spacing ``resolution`` (default: the default
+    resolution, at most 64 per edge), corners included.
+    """
+    h = default_resolution(L) if resolution is None else float(resolution)
+    pts = []
+    for axis in range(2):
+        other = 1 - axis
+        n = int(min(64, max(2, np.ceil((box[axis, 1] - box[axis, 0]) / h) + 1)))
+        t = np.linspace(box[axis, 0], box[axis, 1], n)
+        for end in box[other]:
+            p = np.empty((n, 2))
+            p[:, axis], p[:, other] = t, end
+            pts.append(p)
+    pts = np.unique(np.vstack(pts), axis=0)
+    k1 = L.principal_curvatures_at(pts)[:, 0]
+    with np.errstate(divide="ignore"):
+        local = np.where(k1 > 0, 1.0 / np.where(k1 > 0, k1, 1.0), np.inf)
+
+    def unreach(P, rho):
+        c = L.offset(P, rho)
+        v = upper_offset(L, c[:, :-1], rho).value
+        return (v - c[:, -1]) > 1e-12 * (1.0 + np.abs(c[:, -1]))
+
+    n = pts.shape[0]
+    a = np.zeros(n)
+    b = np.minimum(local, top)
+    never = ~unreach(pts, b)
+    K = 8
+    frac = np.arange(1, K + 1) / (K + 1)
+    for _ in range(40):
+        live = np.flatnonzero(~never & (b - a > rtol * b))
+        if live.size == 0:
+            break
+        R = a[live, None] + (b - a)[live, None] * frac[None, :]
+        U = unreach(np.repeat(pts[live], K, axis=0), R.ravel()).reshape(live.size, K)
+        first = np.where(U.any(axis=1), np.argmax(U, axis=1), K)
+        rows = np.arange(live.size)
+        a[live] = np.where(first > 0, R[rows, np.maximum(first - 1, 0)], a[live])
+        b[live] = np.where(first < K, R[rows, np.minimum(first, K - 1)], b[live])
+    r = np.where(never, np.where(local <= top, local, np.inf), 0.5 * (a + b))
+    return pts, r
 
 
 def _either_1d(L, lo, hi, local, resolution):

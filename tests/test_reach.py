@@ -254,3 +254,17 @@ def test_other_losses_match_brute_force(name, f, df, rho):
         near |= (np.abs(theta - a) < 1e-6) | (np.abs(theta - b) < 1e-6)
     assert ref.any()
     np.testing.assert_array_equal(u.contains(theta)[~near], ref[~near])
+
+
+def test_2d_true_critical_radius_sees_the_edges():
+    # the flat-bottomed trough as a ridge in 2-D, seen on its floor: the 1-D answer again
+    x, y = sp.symbols("x y")
+    L2 = Landscape((2 * x) ** 16 + 0 * y, [x, y], domain=((-0.2, 0.2), (-0.5, 0.5)))
+    r2 = critical_radius(L2, resolution=0.1)
+    r1 = critical_radius(Landscape("(2*x)^16"), domain=(-0.2, 0.2))
+    assert r2.limited_by == "edge" and abs(r2.argmax[0]) == pytest.approx(0.2)
+    assert r2.radius == pytest.approx(r1.radius, rel=1e-9)
+    assert local_critical_radius(L2, resolution=0.1).radius > 100
+    # a paraboloid whose curvature peak is inside: the local radius
+    r3 = critical_radius(Landscape(x**2 + 2 * y**2, [x, y], domain=(-0.6, 0.6)), resolution=0.1)
+    assert r3.limited_by == "curvature" and r3.radius == pytest.approx(0.25, rel=1e-9)
