@@ -285,8 +285,10 @@ def fig3_data(
         runs["published"] = dict(theta=pub.theta, centre=centre, residual=residual)
         summary["variants"]["published"] = _fig3_rows(radii, pub.theta, centre, residual)
     progress("roughness of the offsets f_rho on [0, 2] (grid dilation)")
-    summary["coarsening"] = offset_roughness(L, radii)
-    return dict(runs=runs, radii=radii, landscape=L, summary=summary)
+    coarse = offset_roughness(L, radii)
+    offsets = coarse.pop("curves")
+    summary["coarsening"] = coarse
+    return dict(runs=runs, radii=radii, landscape=L, summary=summary, offsets=offsets)
 
 
 def _fig3_rows(radii, theta, centre, residual) -> list[dict]:
@@ -324,7 +326,8 @@ def offset_roughness(L: Landscape, radii, interval=(0.0, 2.0)) -> dict:
     inside = (x >= a) & (x <= b)
     tv = lambda y: float(np.abs(np.diff(y[inside])).sum() / (b - a))  # noqa: E731
     return dict(interval=[a, b], spacing=h, graph=tv(grid.f),
-                offset=[tv(v) for v in grid.value], radii=radii.tolist())
+                offset=[tv(v) for v in grid.value], radii=radii.tolist(),
+                curves=(x, grid.value))
 
 
 def _distance_residual(L, centre, radii, theta, progress) -> np.ndarray:
@@ -358,18 +361,24 @@ def fig3(out, radii=FULL["fig3"]["radii"], *, progress: Callable[[str], None] = 
         fig, axes = plt.subplots(1, radii.size + 1, figsize=(3.0 * (radii.size + 1), 3.2),
                                  sharey=True)
         lo = min(float(np.nanmin(r["centre"][..., 0])), 0.0)
-        hi = max(float(np.nanmax(r["centre"][..., 0])), d["summary"]["settings"]["x0"])
+        hi = max(float(np.nanmax(r["centre"][..., 0])), d["summary"]["settings"]["x0"] + 0.1)
         x = np.linspace(lo, hi, 20_000)
         axes[0].plot(x, L.f(x), lw=0.4)
         axes[0].set_title("loss (Eq. 13)", fontsize=9)
+        axes[0].set_xlim(lo, hi)
+        gx, gv = d["offsets"]
         for i, rho in enumerate(radii):
             ax = axes[i + 1]
-            ax.plot(r["centre"][:, i, 0], r["centre"][:, i, 1], lw=0.6)
+            ax.plot(gx, gv[i], color="0.75", lw=0.5, label=r"offset $f_\rho$")
+            ax.plot(r["centre"][:, i, 0], r["centre"][:, i, 1], lw=0.8, color="C0",
+                    label="centre path")
+            ax.set_xlim(lo, hi)
             ax.plot(r["centre"][0, i, 0], r["centre"][0, i, 1], "k.", ms=4)
             viol = d["summary"]["variants"][label][i]["max_violation"]
             ax.set_title(rf"$\rho$ = {rho:g}; max $|d-\rho|$ = {viol:.1e}", fontsize=8)
             ax.set_xlabel(r"$c_x$", fontsize=8)
         axes[0].set_ylabel("height")
+        axes[1].legend(fontsize=6, loc="lower right")
         fig.suptitle(f"Fig. 3, {label}: centre trajectories, theta0 = "
                      f"{d['summary']['settings']['x0']}, eta = {d['summary']['settings']['lr']}",
                      fontsize=10)
