@@ -186,7 +186,8 @@ def fig2(out, radii=None, *, progress: Callable[[str], None] = _quiet) -> dict:
     plt = _plt()
     fig, ax = plt.subplots(figsize=(6, 4.2))
     ax.loglog(d["radii"], d["delta"], "o-", ms=3, label=r"$\Delta(\rho)$ (exact offset)")
-    ax.loglog(d["radii"], d["asymptote"], "--", lw=1, label=r"$9\pi^2/(8\rho)$")
+    big = d["radii"] >= 2.0
+    ax.loglog(d["radii"][big], d["asymptote"][big], "--", lw=1, label=r"$9\pi^2/(8\rho)$")
     ax.axhline(2.0, color="grey", lw=0.8, ls=":", label=r"plateau $\Delta = 2$")
     ax.axvline(d["critical_radius"], color="C3", lw=1, ls="-.",
                label=rf"critical radius $\rho_c = {d['critical_radius']:g}$")

@@ -82,6 +82,8 @@ def _e(x) -> str:
         return "n/a"
     if x == 0:
         return "0"
+    if x.is_integer() and abs(x) < 1e6:
+        return str(int(x))
     if abs(x) < 1e-3 or abs(x) >= 1e4:
         return f"{x:.1e}"
     return f"{x:.3g}"
@@ -138,11 +140,13 @@ def _fig2(s: dict | None, images: str = "") -> str:
     lo, hi = s["decay_fit_range"]
     rows = [
         ["plateau: every $\\rho$ below 1 behaves like $\\rho = 0$ ($\\Delta = 2$)",
-         f"$\\max |\\Delta - 2|$ = {_e(s['plateau_error'])} over the {s['plateau_radii']} radii "
+         f"$\\max \\lvert\\Delta - 2\\rvert$ = {_e(s['plateau_error'])} over the "
+         f"{s['plateau_radii']} radii "
          f"$\\rho \\le \\rho_c$", _verdict(plateau_ok)],
         ["a phase transition at the critical radius $\\rho_c$ (the reach)",
          f"$\\rho_c$ = {_e(s['critical_radius'])} (exact: curvature 1 at the troughs); "
-         f"$\\Delta$ strictly decreasing above it: {s['strictly_decreasing_above_rc']}",
+         "$\\Delta$ strictly decreasing above it: "
+         f"{'yes' if s['strictly_decreasing_above_rc'] else 'no'}",
          _verdict(bool(s["strictly_decreasing_above_rc"]))],
         ["$\\Delta(\\rho)$ behaves like $1/\\rho$ for large $\\rho$",
          f"log-log slope {slope:.4f} fitted on $\\rho \\in [{_e(lo)}, {_e(hi)}]$; "
@@ -155,7 +159,11 @@ def _fig2(s: dict | None, images: str = "") -> str:
              "above $x = -3\\pi$ leans on the crest at $-3\\pi/2$ only, so "
              "$\\Delta \\approx 9\\pi^2/(8\\rho)$ rather than "
              "the periodic sine's $\\pi^2/(2\\rho)$ "
-             "([theory](theory.md#ironing-deltarho-for-the-sine)). "
+             "([theory](theory.md#ironing-deltarho-for-the-sine)). The same edge makes the "
+             "shelf $\\Delta \\approx 1$ between $\\rho \\approx 5$ and "
+             "$\\rho = ((3\\pi/2)^2+1)/2 \\approx 11.6$: there the lowest ball rests on the "
+             "graph's cut end $(-3\\pi, 0)$, at height about $\\rho$, below the crests' "
+             "$1+\\rho$; beyond 11.6 the crest at $-3\\pi/2$ lifts it. "
              f"![Figure 2]({images}fig2.png)\n")
     return text
 
