@@ -224,7 +224,10 @@ def _segments(table, klo, khi, h, a, b, lam, U, safety=SAFETY):
     brk = np.r_[True, (np.diff(idx) != 1) | (own[idx[1:]] != own[idx[:-1]])]
     rs, re = idx[brk], idx[np.r_[brk[1:], True]]
     wo = own[rs]
-    return np.maximum(kb[rs] * B, klo[wo]), np.minimum(kb[re] * B + B, khi[wo]), wo
+    # two samples more on each side: the curvature estimates need neighbours even when the
+    # window holds only a sample or two
+    return (np.maximum(kb[rs] * B, klo[wo]) - 2, np.minimum(kb[re] * B + B, khi[wo]) + 2,
+            wo)
 
 
 def _block_1d(F, lam, table, h, a, b, U, slo, counts, sown, safety=SAFETY):

@@ -13,14 +13,31 @@ Its stationarity condition is :math:`\tfrac12\nabla g = (\theta - a) + (f - b)\n
 
 Three methods share one interface, :func:`project`:
 
-* ``"exact"`` (default): the *globally* nearest point.  In 1-D it is certified: the
-  nearest point lies in the window :math:`|\theta - a|\le R`, where :math:`R` is the distance
-  from :math:`\tilde c` to a known graph point (the local footpoint reached by Newton from the
-  warm start, or :math:`(a, f(a))`, whichever is closer); every stationary point of
-  :math:`g` in the window is found by sampling at a resolution finer than the
-  landscape's bumps, polished by safeguarded Newton, and the best is kept.  In
-  :math:`d\ge 2`: multi-start Newton (warm start, :math:`a`, and the best points of a
-  grid over the window); ``certified`` is False there (no proof is attempted).
+* ``"exact"`` (default): the *globally* nearest point.  In 1-D, certified at the scan
+  resolution:
+
+  1. Newton from the warm start gives a local footpoint :math:`\theta_w` (the
+     *continuation*); :math:`R^2 = \min(g(\theta_w), g(a))` bounds the answer, so the
+     nearest point lies in the window :math:`|\theta - a| \le R`.
+  2. The window is scanned on the global grid :math:`\theta_k = k h` (``h = resolution``,
+     default :func:`feature_scale` / 16, so 16 samples per shortest bump wavelength), from
+     a cache of :math:`(f, f')` on that grid (:class:`~rollingball.window.GridTable`, filled
+     lazily tile by tile): the scan is arithmetic on cached values.  Blocks of 32 grid
+     points whose f-range (widened by their slope) keeps them farther than :math:`R` are
+     skipped first.
+  3. Every stationary point of :math:`g` the samples reveal (sampled local minima and
+     - to + sign changes of :math:`g'`) whose interval lower bound
+     :math:`\min(g_j, g_{j+1}) - M h^2/8` (:math:`M` from divided differences of
+     :math:`g'`, times 4) can beat :math:`R^2` is polished by safeguarded Newton on the exact
+     :math:`g` to rounding (:func:`~rollingball.window.minimize_on_grid`); the best wins, the
+     continuation on a tie (relative 1e-11).
+
+  ``certified`` is True where this search completed and the winner is converged (relative
+  residual <= ``tol``, or a Newton step below rounding): global optimality *given* that no
+  bump of f is shorter than the resolution (a property of ``feature_scale``; the estimate
+  is used when the landscape has none).  In :math:`d \ge 2`: multi-start Newton (warm start,
+  :math:`a`, and the 8 best points of a grid of at most 4096 points over the window);
+  ``certified`` is False there (no proof is attempted).
 * ``"newton"``: damped Newton from the warm start: the *local* nearest point reached by
   continuation.  Fast, but it does not see a nearer point behind a ridge.
 * ``"paper"``: the paper's experiments (Section 5): ``steps`` fixed-size gradient steps
@@ -36,6 +53,13 @@ Three methods share one interface, :func:`project`:
   ``spatial.py``: both take the step ``(x - a) + (f(x) - b) f'(x)``, half the gradient of the
   squared distance they name as the loss), so ``gamma`` here means what it meant in the
   paper's runs (Fig. 3: ``gamma=0.05, steps=20``; Fig. 4: ``gamma=0.001, steps=100``).
+
+Diagnostics.  ``jumped`` (``exact`` only, with a warm start): the global footpoint is not
+the continuation :math:`\theta_w` (a different local minimum of :math:`g`: the candidate
+crossed the medial axis).  ``second``: the distance of the best other local nearest point
+among the polished near-best candidates (``exact`` only; ``inf`` when none came within the
+pruning margin): ``second == distance`` to rounding means two contacts.  ``newton`` and
+``paper`` report ``jumped = certified = False`` and ``second = inf``.
 
 Vertical scale.  With ``scale`` :math:`=\lambda\ne 1` the metric is that of
 :math:`(\theta, \lambda f)`: the projection is onto the graph of :math:`\lambda f`, the
@@ -343,7 +367,8 @@ def project(
         warm: ``(N, d)`` starts (e.g. the previous footpoints); default the candidates'
             horizontal positions :math:`a_i`.
         resolution: sample spacing of the 1-D window scan (``exact``) and of the d-D start
-            grid; default ``feature_scale(landscape) / 16``.
+            grid; default ``feature_scale(landscape) / 16`` (a landscape without bumps:
+            a 256th of its domain).  Finer is safer and slower.
         gamma, steps: the ``paper`` method's step size and step count (P).
         scale: the vertical scale :math:`\lambda` (the metric on :math:`(\theta, \lambda f)`).
         tol: relative stationarity residual at which Newton stops.
@@ -360,6 +385,10 @@ def project(
 
     The answer at (0, 2) is one of the two symmetric footpoints
     :math:`\theta = \pm\sqrt{3/2}` at distance :math:`\sqrt 7/2`; ``second`` is the other.
+
+    References:
+        Paper Eq. 8 (the footpoint), Section 2.2 (projection, medial axis), Section 5 (the
+        ``paper`` method's fixed-step solver).
     """
     L, c, warm = _check(landscape, candidates, method, warm, resolution, gamma, steps, scale)
     G = _Graph(L, scale)
@@ -369,7 +398,10 @@ def project(
     if method == "paper":
         return _paper(G, a, b, start, gamma, int(steps))
     if method == "newton":
-        theta, F, dF, iters, res, _ = _newton(G, a, b, start, tol=tol, max_iter=max_iter)
+        if d == 1:
+            theta, F, dF, iters, res, _ = _newton_1d(G, a, b, start, resolution, tol, max_iter)
+        else:
+            theta, F, dF, iters, res, _ = _newton(G, a, b, start, tol=tol, max_iter=max_iter)
         return _finish(G, a, b, theta, F, iters, res, np.zeros(n, bool), np.zeros(n, bool),
                        np.full(n, np.inf))
     if d == 1:
@@ -472,17 +504,56 @@ def _prune_blocks(table, klo, khi, h, a, b, lam, upper, min_blocks=6):
     return slo, shi, wo
 
 
+class _TabGraph:
+    """lambda f by cubic Hermite interpolation of the cached (f, f') grid table: a cheap,
+    C^1 stand-in for the exact graph (interpolation error ~ h^4 max|f^(4)|/384), used to run
+    Newton's continuation before an exact polish."""
+
+    def __init__(self, G: _Graph, table: GridTable):
+        self.lam, self.table, self.h = G.lam, table, table.h
+
+    def FGH(self, theta):
+        x = theta[:, 0]
+        h = self.h
+        k = np.floor(x / h).astype(np.int64)
+        s = x / h - k
+        v = self.table(np.concatenate([k, k + 1]))
+        m = k.size
+        f0, d0, f1, d1 = v[0, :m], v[1, :m] * h, v[0, m:], v[1, m:] * h
+        s2 = s * s
+        s3 = s2 * s
+        df = f0 - f1
+        F = ((2 * s3 - 3 * s2 + 1) * f0 + (s3 - 2 * s2 + s) * d0 + (3 * s2 - 2 * s3) * f1
+             + (s3 - s2) * d1)
+        dF = ((6 * s2 - 6 * s) * df + (3 * s2 - 4 * s + 1) * d0 + (3 * s2 - 2 * s) * d1) / h
+        d2F = ((12 * s - 6) * df + (6 * s - 4) * d0 + (6 * s - 2) * d1) / (h * h)
+        lam = self.lam
+        return lam * F, lam * dF[:, None], lam * d2F[:, None, None]
+
+
+def _newton_1d(G, a, b, start, resolution, tol, max_iter):
+    """Newton in 1-D: the continuation on the tabulated graph, then an exact polish."""
+    table = _grid_table(G.L, _grid_spacing(G, resolution))
+    th1, _, _, it1, _, _ = _newton(_TabGraph(G, table), a, b, start, tol=tol,
+                                   max_iter=max_iter)
+    theta, F, dF, iters, res, conv = _newton(G, a, b, th1, tol=tol, max_iter=max_iter)
+    return theta, F, dF, iters + it1, res, conv
+
+
 def _exact_1d(G, a, b, start, has_warm, resolution, tol, max_iter):
     n = a.shape[0]
-    thw, Fw, _, iw, rw, cw = _newton(G, a, b, start, tol=tol, max_iter=max_iter)
-    gw = (thw[:, 0] - a[:, 0]) ** 2 + (Fw - b) ** 2
-    Fa = G.F(a)
-    ga = (Fa - b) ** 2
-    R = np.sqrt(np.minimum(gw, ga))
     aa, bb, lam = a[:, 0], b, G.lam
     h = _grid_spacing(G, resolution)
     table = _grid_table(G.L, h)
-    # a hair wider than R: the nearest point is strictly inside, never at an end
+    # 1. the continuation from the warm start, on the tabulated graph (cheap), valued exactly
+    thw, _, _, iw, _, _ = _newton(_TabGraph(G, table), a, b, start, tol=tol,
+                                  max_iter=max_iter)
+    tw = thw[:, 0]
+    gw = (tw - aa) ** 2 + (G.F(thw) - bb) ** 2
+    ga = (G.F(a) - bb) ** 2
+    U = np.minimum(gw, ga)
+    R = np.sqrt(U)
+    # 2. scan the window |theta - a| <= R (a hair wider: the answer is strictly inside)
     pad = R * 1e-9 + 4 * _EPS * (1.0 + np.abs(aa))
     klo = np.floor((aa - R - pad) / h).astype(np.int64)
     khi = np.ceil((aa + R + pad) / h).astype(np.int64)
@@ -499,38 +570,50 @@ def _exact_1d(G, a, b, start, has_warm, resolution, tol, max_iter):
         u, r = x - aa[i], F - bb[i]
         return u * u + r * r, 2 * (u + r * dF), 2 * (1 + dF * dF + r * d2F)
 
-    upper = gw * (1 + 1e-12) + 1e-300
+    upper = U * (1 + 1e-12) + 1e-300
     segs = _prune_blocks(table, klo, khi, h, aa, bb, lam, upper)
     if segs is None:
         win = minimize_on_grid(sample, fgh, klo, khi, h, upper=upper)
     else:
         slo, shi, sown = segs
         win = minimize_on_grid(sample, fgh, slo, shi, h, upper=upper, owner=sown, n_windows=n)
-    # candidates: window best, window second (if stationary), continuation
-    tie = 1e-11 * gw + 1e-300
-    use_w = ~(win.value < gw - tie)
-    theta = np.where(use_w, thw[:, 0], win.x)
-    value = np.where(use_w, gw, win.value)
+    # 3. the winner: the window's best, or the continuation's minimum on a tie
+    basin = 1e-6 * (1.0 + np.abs(tw))
+    with np.errstate(invalid="ignore"):
+        near1 = np.abs(win.x - tw) <= basin
+        near2 = np.abs(win.x2 - tw) <= basin
+    tie = 1e-11 * np.abs(win.value) + 1e-300
+    take2 = ~near1 & near2 & (win.value2 <= win.value + tie)
+    theta = np.where(take2, win.x2, win.x)
+    value = np.where(take2, win.value2, win.value)
+    slope = np.where(take2, win.slope2, win.slope)
+    curv = np.where(take2, np.nan, win.curvature)
+    lost = ~np.isfinite(value)  # nothing polished (rounding at a bound): exact Newton
+    if np.any(lost):
+        il = np.flatnonzero(lost)
+        tl, Fl, _, _, _, _ = _newton(G, a[il], b[il], thw[il], tol=tol, max_iter=max_iter)
+        theta[il] = tl[:, 0]
+        value[il] = (tl[:, 0] - aa[il]) ** 2 + (Fl - bb[il]) ** 2
+        slope[il], curv[il] = np.nan, np.nan
+    jumped = (np.abs(theta - tw) > basin) if has_warm else np.zeros(n, bool)
+    # the best other local nearest point among the polished candidates (near-ties)
     sep = 1e-7 * (1.0 + np.abs(theta))
-    jumped = (np.abs(theta - thw[:, 0]) > sep) if has_warm else np.zeros(n, bool)
     with np.errstate(invalid="ignore"):
         stationary2 = np.abs(win.slope2) <= 1e-8 * (np.abs(win.x2 - aa) + 1e-300)
     second = np.full(n, np.inf)
-    for xo, vo in ((win.x, win.value), (thw[:, 0], gw),
-                   (win.x2, np.where(stationary2, win.value2, np.inf))):
-        far = np.abs(xo - theta) > sep
+    for xo, vo in ((win.x, win.value), (win.x2, np.where(stationary2, win.value2, np.inf))):
+        with np.errstate(invalid="ignore"):
+            far = np.abs(xo - theta) > sep
         second = np.where(far & (vo < second), vo, second)
     th = theta[:, None]
     F, dF = G.FG(th)
     res = _relative_residual(th - a, F - b, dF)
-    iters = iw.copy()
-    # converged: continuation by Newton's own test, the window's winner by a Newton step
-    # below rounding (its |g'/g''| is at the level of ulp(theta))
+    # converged: relative residual <= tol, or a Newton step |g'/g''| below rounding
     with np.errstate(invalid="ignore", divide="ignore"):
-        step = np.abs(win.slope) / np.where(win.curvature > 0, win.curvature, np.nan)
-    conv_win = (res <= tol) | (step <= 8 * _EPS * np.maximum(1.0, np.abs(win.x)))
-    certified = np.isfinite(value) & np.where(use_w, cw, conv_win)
-    return _finish(G, a, b, th, F, iters, res, jumped, certified, np.sqrt(second))
+        step = np.abs(slope) / np.where(curv > 0, curv, np.nan)
+    conv = (res <= tol) | (step <= 8 * _EPS * np.maximum(1.0, np.abs(theta)))
+    certified = np.isfinite(value) & conv
+    return _finish(G, a, b, th, F, iw, res, jumped, certified, np.sqrt(second))
 
 
 def _exact_nd(G, a, b, start, has_warm, resolution, tol, max_iter, max_grid=4096, keep=8):

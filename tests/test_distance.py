@@ -127,3 +127,20 @@ def test_bad_input(points, kwargs, match):
 def test_empty():
     d, th = distance_to_graph("sine", np.empty((0, 2)))
     assert d.shape == (0,) and th.shape == (0, 1)
+
+
+@pytest.mark.parametrize("loss", [catalog.double_well(), catalog.bumpy_bowl()])
+def test_points_near_the_graph_small_windows(loss):
+    # windows spanning one or two grid samples: the curvature bounds need neighbours
+    rng = np.random.default_rng(11)
+    lo, hi = loss.domain[0]
+    a = rng.uniform(lo, hi, 300)
+    pts = np.stack([a, loss.f(a) + rng.uniform(-0.03, 0.03, 300)], 1)
+    d, _ = distance_to_graph(loss, pts)
+    grid = np.arange(lo - 1, hi + 1, 2e-5)
+    fg = loss.f(grid)
+    for (ai, bi), di in zip(pts, d, strict=True):
+        s = slice(np.searchsorted(grid, ai - 0.05), np.searchsorted(grid, ai + 0.05))
+        g = (grid[s] - ai) ** 2 + (fg[s] - bi) ** 2
+        # dense sampling at 2e-5 is within g'' h^2 / 8 < 2e-8 of the minimum of g (above it)
+        assert g.min() - 2e-8 <= di * di <= g.min() + 1e-15
