@@ -98,7 +98,9 @@ class Projection:
     theta: np.ndarray  #: (N, d) footpoint parameters
     point: np.ndarray  #: (N, d+1) footpoints (theta, lambda f(theta))
     distance: np.ndarray  #: (N,) |c~ - point|
-    iterations: np.ndarray  #: (N,) Newton / gradient iterations of the winning start
+    #: (N,) iterations: ``paper`` its P steps; ``newton`` the tabulated continuation's plus
+    #: the exact polish's (1-D); ``exact`` the continuation's (1-D) or the winning start's
+    iterations: np.ndarray
     residual: np.ndarray  #: (N,) relative stationarity residual of g at theta
     #: (N,) the footpoint moved discontinuously: the global nearest point is not the one
     #: continuation from the warm start reaches (the candidate crossed the medial axis)
