@@ -131,6 +131,8 @@ class SceneOptions:
 
     def starts_array(self, dim: int) -> np.ndarray:
         """The starts as an ``(N, dim)`` array; ``ValueError`` if their size is not ``dim``."""
+        if dim == 1 and any(isinstance(s, tuple) and len(s) != 1 for s in self.starts):
+            raise ValueError(f"starts of a 1-D loss must be numbers, got {self.starts!r}")
         arr = np.asarray(self.starts, dtype=float)
         if dim == 1:
             arr = arr.reshape(-1, 1)

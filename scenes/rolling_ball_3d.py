@@ -70,7 +70,7 @@ class RollingBall3D(ThreeDScene):
                         y_length=(d.y_range[1] - d.y_range[0]) * unit,
                         z_length=(d.z_range[1] - d.z_range[0]) * unit,
                         axis_config=dict(color=MUTED, stroke_width=1, include_tip=False))
-        ax.shift(IN * 1.2)
+        ax.shift(IN * 2.0)
         self.axes, self.unit = ax, unit
 
         def surf(u, v):

@@ -32,6 +32,7 @@ from manim import (
     VMobject,
     linear,
 )
+from scipy.optimize import minimize_scalar
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (  # noqa: E402
@@ -98,7 +99,10 @@ class Unreachable(Scene):
         self.tracker, self.scale = r_tracker, scale
 
         # the ball over the lowest trough of the window
-        trough = float(d.xs[np.argmin(d.f)])
+        i = int(np.argmin(d.f))
+        trough = float(minimize_scalar(lambda x: float(L.f(x)), method="bounded", bounds=(
+            d.xs[max(i - 1, 0)], d.xs[min(i + 1, d.xs.size - 1)]), options=dict(xatol=1e-10)).x)
+        self.trough = trough
         ball = Circle(radius=1.0, color=BALL, stroke_width=3)
         ball.set_fill(BALL, opacity=0.14)
         foot = Dot(radius=0.06, color=FOOT).set_z_index(5)
