@@ -626,9 +626,10 @@ def _branches(ctx, x, rho, q0, iters: int = 30):
     return ((f + rho * np.cos(u)).reshape(shape), q.reshape(shape), g[..., 0].reshape(shape))
 
 
-def _local_offset(ctx, x, rho, seeds):
+def _local_offset(ctx, x, rho, seeds, full: bool = False):
     """Max over the seed branches at x (n,), seeds (n, k): value, contact, slope at x-,
-    slope at x+, index of the winning seed."""
+    slope at x+, index of the winning seed (and, if ``full``, every branch's contact and
+    the tie mask)."""
     v, q, s = _branches(ctx, x[:, None], rho[:, None], seeds)
     best = np.max(v, axis=1)
     tie = v >= best[:, None] - _TIE_TOL * (1.0 + np.abs(best[:, None]))
@@ -636,6 +637,8 @@ def _local_offset(ctx, x, rho, seeds):
     sp_ = np.max(np.where(tie, s, -np.inf), axis=1)
     j = np.argmax(v, axis=1)
     rows = np.arange(x.size)
+    if full:
+        return best, q[rows, j], sm, sp_, j, q, tie
     return best, q[rows, j], sm, sp_, j
 
 
@@ -672,7 +675,7 @@ def _nearest_on_offset_1d(ctx, cand, rho, known, seeds, ref, rounds: int = 4):
     if known is not None:
         # a ball resting across a narrow valley: its centre sits at a kink of f_rho; it stays
         # there when the kink is a local minimiser of phi, phi'(x-) <= 0 <= phi'(x+)
-        val, q, sm, sp_, _ = _local_offset(ctx, hint, rho, seeds)
+        val, q, sm, sp_, _, qall, tall = _local_offset(ctx, hint, rho, seeds, full=True)
         u, r = hint - a, val - b
         rest = (u + r * sm <= 0) & (u + r * sp_ >= 0) & (sm < sp_)
         ir = np.flatnonzero(rest)
@@ -682,9 +685,7 @@ def _nearest_on_offset_1d(ctx, cand, rho, known, seeds, ref, rounds: int = 4):
             io = ir[ok]
             x_out[io], v_out[io] = hint[io], val[io]
             # of the two contacts, the one nearer the candidate's footpoint
-            vb, qb, _ = _branches(ctx, hint[io, None], rho[io, None], seeds[io])
-            tie = vb >= vb.max(axis=1, keepdims=True) - _TIE_TOL * (1 + np.abs(vb))
-            c_out[io], c2_out[io] = _two_contacts(qb, tie, ref[io])
+            c_out[io], c2_out[io] = _two_contacts(qall[io], tall[io], ref[io])
             todo = np.setdiff1d(todo, io)
     if todo.size == 0:
         return x_out[:, None], v_out, c_out, c2_out
@@ -712,10 +713,8 @@ def _nearest_on_offset_1d(ctx, cand, rho, known, seeds, ref, rounds: int = 4):
     for _round in range(rounds):
         xs, _ = _minimise_phi_local(ctx, a[todo], b[todo], R[todo], rho[todo], hint[todo],
                                     seeds[todo])
-        val, q, _, _, _ = _local_offset(ctx, xs, rho[todo], seeds[todo])
+        val, q, _, _, _, qb, tie = _local_offset(ctx, xs, rho[todo], seeds[todo], full=True)
         x_out[todo], v_out[todo], c_out[todo, 0] = xs, val, q
-        vb, qb, _ = _branches(ctx, xs[:, None], rho[todo, None], seeds[todo])
-        tie = vb >= vb.max(axis=1, keepdims=True) - _TIE_TOL * (1 + np.abs(vb))
         c_out[todo], c2_out[todo] = _two_contacts(qb, tie, ref[todo])
         centre = np.stack([xs, val], axis=1)
         dist, intr = _exact_distance(ctx, centre, q[:, None])
