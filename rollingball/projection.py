@@ -267,6 +267,96 @@ def _newton(G: _Graph, a, b, theta0, *, tol=1e-12, max_iter=50, radius=None):
     return theta, F, dF, iters, res, conv
 
 
+def _newton_scalar(fgh, a, b, x0, *, tol=1e-12, max_iter=50):
+    """:func:`_newton` for d = 1 on flat arrays (the same algorithm, less overhead).
+
+    ``fgh(x) -> (F, F', F'')`` on flat arrays; ``a``, ``b``, ``x0`` flat.  Returns
+    ``(x, F, F', iterations, residual, converged)``.
+    """
+    n = x0.size
+    x = x0.copy()
+    F, D, C = fgh(x)
+    iters = np.zeros(n, dtype=np.int64)
+    res = np.full(n, np.inf)
+    conv = np.zeros(n, dtype=bool)
+    grow = np.ones(n)
+    act = np.arange(n)
+    abs_ = np.abs
+    for _ in range(max_iter + 1):
+        if act.size == 0:
+            break
+        xa, Fa, Da, Ca, aa, ba = x[act], F[act], D[act], C[act], a[act], b[act]
+        u = xa - aa
+        r = Fa - ba
+        gr = u + r * Da
+        den = abs_(u) + abs_(r) * abs_(Da)
+        rr = np.where(gr == 0, 0.0, abs_(gr) / np.maximum(den, 1e-300))
+        res[act] = rr
+        ok = rr <= tol
+        conv[act] = ok
+        stop = ok | ~np.isfinite(rr) | (iters[act] >= max_iter)
+        if stop.any():
+            keep = ~stop
+            act, xa, Fa, Da, Ca, aa, ba, u, r, gr = (
+                z[keep] for z in (act, xa, Fa, Da, Ca, aa, ba, u, r, gr))
+            if act.size == 0:
+                break
+        h0 = 0.5 * (u * u + r * r)
+        J = 1.0 + Da * Da
+        H = J + r * Ca
+        pd = H > 0
+        gw = np.where(pd, 1.0, grow[act])
+        step = -gr / np.where(pd, H, J) * gw
+        dist = np.sqrt(2.0 * h0)
+        new = np.clip(xa + step, aa - dist, aa + dist)
+        step = new - xa
+        slope = np.minimum(gr * step, 0.0)
+        gn0 = gr * gr
+        t = np.ones(act.size)
+        Ft, Dt, Ct = fgh(new)
+
+        def accept(xn, Fn, Dn, a_, b_, h0_, gn0_, slope_, t_):
+            un, rn = xn - a_, Fn - b_
+            ht = 0.5 * (un * un + rn * rn)
+            grn = un + rn * Dn
+            noise = 64 * _EPS * (h0_ + abs_(xn) * abs_(un) + abs_(Fn) * abs_(rn)) + 1e-300
+            good = (ht <= h0_ + 1e-4 * t_ * slope_) | ((ht <= h0_ + noise) & (grn * grn < gn0_))
+            return good, ht
+
+        good, ht = accept(new, Ft, Dt, aa, ba, h0, gn0, slope, t)
+        bad = ~good
+        for _ in range(40):
+            ib = np.flatnonzero(bad)
+            if ib.size == 0:
+                break
+            tb, sb = t[ib], slope[ib]
+            with np.errstate(all="ignore"):
+                q = -sb * tb * tb / (2.0 * (ht[ib] - h0[ib] - sb * tb))
+            t[ib] = np.where(np.isfinite(q), np.clip(q, tb / 50, tb / 2), tb / 10)
+            new[ib] = xa[ib] + t[ib] * step[ib]
+            Fb, Db, Cb = fgh(new[ib])
+            Ft[ib], Dt[ib], Ct[ib] = Fb, Db, Cb
+            gb, ht[ib] = accept(new[ib], Fb, Db, aa[ib], ba[ib], h0[ib], gn0[ib], slope[ib],
+                                t[ib])
+            bad[ib] = ~gb
+        tiny = bad | (abs_(t * step) <= 4 * _EPS * (1.0 + abs_(xa)))
+        acc = ~bad
+        grow[act] = np.where(~pd & acc & (t == 1.0), np.minimum(gw * 2.0, 2.0**20),
+                             np.where(acc, gw, 1.0))
+        ia = act[acc]
+        x[ia], F[ia], D[ia], C[ia] = new[acc], Ft[acc], Dt[acc], Ct[acc]
+        iters[act] += 1
+        if tiny.any():
+            it = act[tiny]
+            conv[it] = True
+            u2, r2 = x[it] - a[it], F[it] - b[it]
+            g2 = u2 + r2 * D[it]
+            d2 = abs_(u2) + abs_(r2) * abs_(D[it])
+            res[it] = np.where(g2 == 0, 0.0, abs_(g2) / np.maximum(d2, 1e-300))
+            act = act[~tiny]
+    return x, F, D, iters, res, conv
+
+
 # ---------------------------------------------------------------- feature scale
 _SCALES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
@@ -515,7 +605,11 @@ class _TabGraph:
         self.lam, self.table, self.h = G.lam, table, table.h
 
     def FGH(self, theta):
-        x = theta[:, 0]
+        F, dF, d2F = self.fgh(theta[:, 0])
+        return F, dF[:, None], d2F[:, None, None]
+
+    def fgh(self, x):
+        """(F, F', F'') on flat arrays."""
         h = self.h
         k = np.floor(x / h).astype(np.int64)
         s = x / h - k
@@ -530,16 +624,22 @@ class _TabGraph:
         dF = ((6 * s2 - 6 * s) * df + (3 * s2 - 4 * s + 1) * d0 + (3 * s2 - 2 * s) * d1) / h
         d2F = ((12 * s - 6) * df + (6 * s - 4) * d0 + (6 * s - 2) * d1) / (h * h)
         lam = self.lam
-        return lam * F, lam * dF[:, None], lam * d2F[:, None, None]
+        return lam * F, lam * dF, lam * d2F
 
 
 def _newton_1d(G, a, b, start, resolution, tol, max_iter):
     """Newton in 1-D: the continuation on the tabulated graph, then an exact polish."""
     table = _grid_table(G.L, _grid_spacing(G, resolution))
-    th1, _, _, it1, _, _ = _newton(_TabGraph(G, table), a, b, start, tol=tol,
-                                   max_iter=max_iter)
-    theta, F, dF, iters, res, conv = _newton(G, a, b, th1, tol=tol, max_iter=max_iter)
-    return theta, F, dF, iters + it1, res, conv
+    x1, _, _, it1, _, _ = _newton_scalar(_TabGraph(G, table).fgh, a[:, 0], b, start[:, 0],
+                                         tol=tol, max_iter=max_iter)
+
+    def exact(x):
+        F, dF, d2F = G.FGH(x[:, None])
+        return F, dF[:, 0], d2F[:, 0, 0]
+
+    x, F, D, iters, res, conv = _newton_scalar(exact, a[:, 0], b, x1, tol=tol,
+                                               max_iter=max_iter)
+    return x[:, None], F, D[:, None], iters + it1, res, conv
 
 
 def _exact_1d(G, a, b, start, has_warm, resolution, tol, max_iter):
@@ -548,9 +648,9 @@ def _exact_1d(G, a, b, start, has_warm, resolution, tol, max_iter):
     h = _grid_spacing(G, resolution)
     table = _grid_table(G.L, h)
     # 1. the continuation from the warm start, on the tabulated graph (cheap), valued exactly
-    thw, _, _, iw, _, _ = _newton(_TabGraph(G, table), a, b, start, tol=tol,
-                                  max_iter=max_iter)
-    tw = thw[:, 0]
+    tw, _, _, iw, _, _ = _newton_scalar(_TabGraph(G, table).fgh, aa, bb, start[:, 0],
+                                        tol=tol, max_iter=max_iter)
+    thw = tw[:, None]
     gw = (tw - aa) ** 2 + (G.F(thw) - bb) ** 2
     ga = (G.F(a) - bb) ** 2
     U = np.minimum(gw, ga)
