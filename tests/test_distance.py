@@ -54,8 +54,8 @@ def test_parabola_off_axis_against_cubic_roots():
 def test_against_scalar_brent_on_a_dense_grid(loss):
     rng = np.random.default_rng(3)
     lo, hi = loss.domain[0]
-    a = rng.uniform(lo, hi, 60)
-    pts = np.stack([a, loss.f(a) + rng.uniform(-1, 1, 60)], 1)
+    a = rng.uniform(lo, hi, 30)
+    pts = np.stack([a, loss.f(a) + rng.uniform(-1, 1, 30)], 1)
     d, th = distance_to_graph(loss, pts)
     grid = np.arange(lo - 3, hi + 3, 1e-4)
     fg = loss.f(grid)

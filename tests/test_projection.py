@@ -110,6 +110,7 @@ def test_exact_with_warm_start_equals_brute_force():
     assert np.max(np.abs(P.distance - ref)) <= 1e-10
 
 
+@pytest.mark.slow
 def test_exact_equals_brute_force_2d():
     L = Landscape(0.5 * (x**2 + y**2) + sp.Rational(3, 10) * sp.sin(3 * x) * sp.cos(2 * y),
                   [x, y], domain=(-2, 2))
@@ -152,6 +153,7 @@ def smooth_losses(draw):
     return Landscape(terms, [x], domain=(-3, 3), feature_scale=2 * np.pi / kmax)
 
 
+@pytest.mark.slow
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(L=smooth_losses(), seed=st.integers(0, 2**16))
 def test_exact_property_random_smooth_losses(L, seed):
