@@ -218,8 +218,11 @@ def _fig3(s: dict | None, images: str = "") -> str:
         "point lies in a valley narrower than the ball, and re-placing the ball at "
         "$p+\\rho\\nu(p)$ there cuts it into the graph "
         "([errata](errata.md#algorithm-1-breaks-the-invariant-at-unreachable-footpoints)). "
-        "The exact projection does not cure this; the paper's 20 fixed steps add their own "
-        "error on top.\n"
+        "The exact projection does not cure this. The paper's 20 fixed steps add their own "
+        "error on top: a gradient step of size $\\gamma$ on $\\tfrac12 g$ is stable only "
+        "while $\\gamma\\,(1+f'^2) < 2$, and Eq. 13's slope reaches 100, so with "
+        "$\\gamma = 0.05$ the steps overshoot, the footpoint jumps by whole units and the "
+        "centre ends up on the graph (violation about $\\rho$).\n"
         "* The *offset-keeping RBO* keeps $d_\\Gamma(c_t) = \\rho$ to rounding. Its centre "
         "rolls down the ironed landscape $f_\\rho$ and stops in the first minimum of "
         "$f_\\rho$: with $\\eta = 10^{-3}$ it travels a short way, not across the whole "
@@ -238,7 +241,7 @@ def _fig3(s: dict | None, images: str = "") -> str:
             "global shape — as a sampling artefact of the script, not the ironing of "
             "Section 4.2 ([errata](errata.md#the-authors-public-code-is-not-algorithm-1)). "
             "Its invariant violations are in the table.\n")
-    text += "\n" + "\n".join(
+    text += "\n" + "\n\n".join(
         f"![Figure 3, {_FIG3_NAMES.get(k, k)}]({images}fig3_{k.replace('/', '_')}.png)"
         for k in s["variants"]) + "\n"
     return text
@@ -297,18 +300,25 @@ def _fig4(s: dict | None, images: str = "") -> str:
     text += "### The claim, run by run\n\n"
     text += _table(["wells", "claim (Section 5.2)", "measured (runs of 10 reaching)",
                     "verdict"], claims)
+    measured_rbo = any(c["variant"] != "gd" for fs in s["forms"].values()
+                       for c in fs["counts"])
     text += (
-        "\n**Why they disagree where they do.** The bowl $|\\theta|^2$ has curvature 2, "
+        "\n**" + ("Why they disagree where they do." if measured_rbo else "Centre or footpoint.")
+        + "** The bowl $|\\theta|^2$ has curvature 2, "
         "so its critical radius is 1/2: every radius of Figure 4 is above it, and a ball of "
         "radius $\\rho$ at rest in the bowl touches it on a ring of radius "
         "$\\sqrt{4\\rho^2-1}/2$ (0.87 for $\\rho$ = 1, 4.97 for $\\rho$ = 5), with its centre "
         "above the bottom. Counting by footpoint therefore misses balls whose centre has "
-        "arrived. Algorithm 1 re-places such balls at a nearest point inside a narrow well "
+        "arrived.")
+    if measured_rbo:
+        text += (
+        " Algorithm 1 re-places such balls at a nearest point inside a narrow well "
         "and cuts them into the graph (the invariant violations above); the paper's "
-        "projection, 100 steps of 0.001, moves the footpoint by at most about 10% of the "
-        "way to the nearest point per step, so its runs are mostly the drift of that error. "
+        "projection, 100 steps of 0.001, closes only about $1-0.999^{100}\\approx 10\\%$ of "
+        "the gap to the nearest point per RBO step, so its runs are mostly the drift of that "
+        "error. "
         "The offset-keeping RBO keeps the invariant and is the only run whose centre is a "
-        "ball resting on the landscape.\n")
-    text += "\n" + "\n".join(f"![Figure 4, {form} wells]({images}fig4_{form}.png)"
-                             for form in s["forms"]) + "\n"
+        "ball resting on the landscape.")
+    text += "\n\n" + "\n\n".join(f"![Figure 4, {form} wells]({images}fig4_{form}.png)"
+                                 for form in s["forms"]) + "\n"
     return text
