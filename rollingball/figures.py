@@ -50,13 +50,13 @@ __all__ = [
 FULL: dict[str, dict] = {
     "fig2": dict(radii=None),
     "fig3": dict(radii=(0.01, 0.0316, 0.1, 0.316, 1.0), n=100, steps=2000),
-    "fig4": dict(radii=(1.0, 2.0, 3.0, 4.0, 5.0), n=1000, steps=300),
+    "fig4": dict(radii=(1.0, 2.0, 3.0, 4.0, 5.0), n=1000, steps=300, starts=10),
 }
 #: Reduced settings for tests and previews (``rollingball paper --quick``).
 QUICK: dict[str, dict] = {
     "fig2": dict(radii=np.geomspace(0.05, 100.0, 12)),
     "fig3": dict(radii=(0.03, 0.3), n=20, steps=200),
-    "fig4": dict(radii=(1.0, 4.0), n=150, steps=60),
+    "fig4": dict(radii=(1.0,), n=40, steps=3, starts=2),
 }
 
 

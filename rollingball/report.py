@@ -253,8 +253,9 @@ def _fig4(s: dict | None, images: str = "") -> str:
         return head + "Not generated in this run (`rollingball paper fig4`).\n"
     st = s["settings"]
     text = head + (
-        f"Eq. 14 with {st['n']} wells, $\\sigma$ = {st['sigma']}, ten starts on a circle of "
-        f"radius 0.1 around ({st['starts'][0][0] - 0.1:.2f}, {st['starts'][0][1]:.2f}) "
+        f"Eq. 14 with {st['n']} wells, $\\sigma$ = {st['sigma']}, {len(st['starts'])} starts "
+        f"on a circle of radius 0.1 around ({st['starts'][0][0] - 0.1:.2f}, "
+        f"{st['starts'][0][1]:.2f}) "
         f"(the package's own seed: the paper's centres are not published), {st['steps']} "
         f"steps, $\\eta$ = {st['lr']}; the paper's projection with $P$ = {st['proj_steps']}, "
         f"$\\gamma$ = {st['gamma']}. A run *reaches the global basin* when gradient descent "

@@ -178,3 +178,21 @@ def test_fig4_tiny(tmp_path):
     with open(tmp_path / "fig4_runs.csv") as fh:
         assert len(list(csv.DictReader(fh))) == 2 * 3
     assert (tmp_path / "fig4_code.png").stat().st_size > 10_000
+
+
+@pytest.mark.slow
+def test_cli_paper_all_quick_with_docs(tmp_path):
+    """`paper all --quick --docs` writes the three figures, their data, the report, and the
+    docs copy whose image links point into gallery/."""
+    out, docs = tmp_path / "figs", tmp_path / "docs"
+    assert cli(["paper", "all", "--quick", "--out", str(out), "--docs", str(docs),
+                "--no-progress"]) == 0
+    for name in ("fig2.png", "fig2.csv", "fig3.csv", "fig3_rbo.png", "fig4_paper.png",
+                 "fig4_code.png", "fig4_counts.csv", "summary.json", "reproduction.md"):
+        assert (out / name).exists(), name
+    report = (docs / "reproduction.md").read_text()
+    assert "](gallery/fig2.png)" in report and (docs / "gallery" / "fig4_code.png").exists()
+    summary = json.loads((out / "summary.json").read_text())
+    assert set(summary) >= {"fig2", "fig3", "fig4", "quick"}
+    counts = summary["fig4"]["forms"]["paper"]["counts"]
+    assert {c["variant"] for c in counts} == {"gd", "alg1/paper", "alg1/exact", "rbo"}

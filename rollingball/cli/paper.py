@@ -44,6 +44,8 @@ def register(sub) -> None:
                    help="RBO radii of Fig. 4 (default 1 2 3 4 5)")
     p.add_argument("--fig4-steps", type=int, metavar="T", help="steps of Fig. 4 (default 300)")
     p.add_argument("--wells", type=int, metavar="N", help="wells of Eq. 14 (default 1000)")
+    p.add_argument("--starts", type=int, metavar="N",
+                   help="Fig. 4: number of nearby starts (default 10)")
     p.add_argument("--forms", nargs="+", choices=("paper", "code"), default=["paper", "code"],
                    help="readings of the wells: exp(-r^2/sigma^2) (paper) and/or "
                         "exp(-r^2/(2 sigma^2)) (code); default both")
@@ -76,10 +78,14 @@ def _settings(args) -> dict[str, dict]:
         s["fig4"]["steps"] = args.fig4_steps
     if args.wells is not None:
         s["fig4"]["n"] = args.wells
+    if args.starts is not None:
+        s["fig4"]["starts"] = args.starts
     for key in ("fig3", "fig4"):
         steps, n = s[key]["steps"], s[key]["n"]
         if steps < 1 or n < 1:
             raise ValueError(f"{key}: steps and terms/wells must be positive")
+    if s["fig4"]["starts"] < 1:
+        raise ValueError("fig4: --starts must be positive")
     for key in ("fig2", "fig3", "fig4"):
         radii = s[key]["radii"]
         if radii is not None and any(not (r > 0) for r in radii):
@@ -106,6 +112,7 @@ def main(args: argparse.Namespace) -> int:
         else:
             f4 = settings["fig4"]
             d = figures.fig4(out, f4["radii"], n=f4["n"], steps=f4["steps"],
+                             starts=figures.fig4_starts(count=f4["starts"]),
                              forms=tuple(args.forms), projections=tuple(args.projections),
                              rbo=not args.no_rbo,
                              progress=progress, bar=show)
