@@ -292,3 +292,16 @@ def test_progress_bar_goes_to_stderr(capsys):
     roll(PARABOLA, [1.0], lr=0.1, steps=10, method="gd", progress=True)
     err = capsys.readouterr().err
     assert "100%" in err and "step 10/10" in err
+
+
+def test_residual_every_subsamples_the_invariant_check_and_keeps_the_last_step():
+    full = roll("sine", [1.0, 2.0], radius=1.5, lr=0.1, steps=10, method="alg1")
+    part = roll("sine", [1.0, 2.0], radius=1.5, lr=0.1, steps=10, method="alg1",
+                residual_every=4)
+    rows = [0, 4, 8, 10]
+    assert np.array_equal(part.residual[rows], full.residual[rows])
+    others = [t for t in range(11) if t not in rows]
+    assert np.all(np.isnan(part.residual[others]))
+    assert np.array_equal(part.theta, full.theta)
+    with pytest.raises(ValueError, match="residual_every"):
+        roll("sine", [1.0], radius=0.5, steps=3, residual_every=0)
