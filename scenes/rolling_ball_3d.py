@@ -53,7 +53,7 @@ class RollingBall3D(ThreeDScene):
 
     scene_name = "RollingBall3D"
     options: dict = {}
-    surface_resolution = (32, 32)
+    surface_resolution = (24, 24)
 
     def setup(self):
         self.camera.background_color = BACKGROUND
@@ -81,7 +81,7 @@ class RollingBall3D(ThreeDScene):
                           checkerboard_colors=["#2B4C7E", "#355C94"], stroke_color="#5A7DB5",
                           stroke_width=0.4)
         self.surface = surface
-        sphere = Sphere(radius=rho * unit, resolution=(14, 28), fill_opacity=0.9,
+        sphere = Sphere(radius=rho * unit, resolution=(10, 20), fill_opacity=0.9,
                         checkerboard_colors=[BALL, "#2E9CCF"], stroke_width=0)
         foot = Dot3D(radius=0.05, color=FOOT)
         trace = VMobject(stroke_color=BALL, stroke_width=3)
