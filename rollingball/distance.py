@@ -329,22 +329,85 @@ def _golden(fun, lo, hi, iters=100):
 
 
 # ----------------------------------------------------------------------------- d-D
+#: d-D samples per feature length (the lattice is coarser than the 1-D grid: it only seeds
+#: the Levenberg-Marquardt polish, which converges from anywhere inside the right bump).
+ND_SAMPLES_PER_FEATURE = 4
+_TILE = 32
+
+
+class _Lattice:
+    r"""``lam * f`` on the lattice :math:`h\,\mathbb{Z}^d`, filled lazily by tiles and cached.
+
+    A trajectory revisits the same region step after step; with the values cached, the
+    dense look over a window is arithmetic on stored numbers (one evaluation of f per
+    lattice point for the whole run), which is what makes the independent distance
+    affordable on costly losses such as 1000 Gaussian wells.
+    """
+
+    def __init__(self, F, h: float, d: int):
+        self.F, self.h, self.d = F, h, d
+        self.tiles: dict[tuple[int, ...], np.ndarray] = {}
+        local = np.stack(np.meshgrid(*([np.arange(_TILE)] * d), indexing="ij"), -1)
+        self.local = local.reshape(-1, d)
+
+    def __call__(self, idx: np.ndarray) -> np.ndarray:
+        """Values at integer lattice indices ``idx`` (..., d)."""
+        shape = idx.shape[:-1]
+        idx = idx.reshape(-1, self.d)
+        tile = np.floor_divide(idx, _TILE)
+        uniq, inv = np.unique(tile, axis=0, return_inverse=True)
+        missing = [t for t in map(tuple, uniq.tolist()) if t not in self.tiles]
+        if missing:
+            corners = np.array(missing) * _TILE
+            pts = (corners[:, None, :] + self.local[None]) * self.h
+            vals = self.F(pts)
+            for t, v in zip(missing, vals, strict=True):
+                self.tiles[t] = v
+        stack = np.stack([self.tiles[t] for t in map(tuple, uniq.tolist())])
+        off = idx - tile * _TILE
+        flat = np.ravel_multi_index(tuple(off.T), (_TILE,) * self.d)
+        return stack[np.ravel(inv), flat].reshape(shape)
+
+
+_LATTICES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _lattice(L: Landscape, F, h: float, lam: float) -> _Lattice:
+    per = _LATTICES.setdefault(L, {})
+    key = (h, lam)
+    if key not in per:
+        per[key] = _Lattice(F, h, L.dim)
+    return per[key]
+
+
 def _dense_nd(L, F, lam, a, b, U, best, h, max_samples, keep=6):
+    """Dense look at g on the cached lattice over each ball's window, then LM polish of the
+    ``keep`` best lattice points and of the best point known."""
     n, d = a.shape
     R = np.sqrt(U)
-    m = int(np.clip(np.ceil(2 * np.max(R) / h) + 1, 5, max(5, int(max_samples ** (1 / d)))))
-    axis = np.linspace(-1.0, 1.0, m)
-    grid = np.stack(np.meshgrid(*([axis] * d), indexing="ij"), -1).reshape(-1, d)
-    grid = grid[np.sum(grid * grid, axis=1) <= 1.0]
-    per = max(1, max_samples // grid.shape[0])
+    hn = h * SAMPLES_PER_WAVELENGTH / ND_SAMPLES_PER_FEATURE
+    m_cap = max(5, int(max_samples ** (1 / d)))
+    # a window too wide for the sample budget is looked at on a coarser lattice (power of 2)
+    widest = float(np.max(2 * R / hn)) + 2
+    if widest > m_cap:
+        hn *= 2.0 ** np.ceil(np.log2(widest / m_cap))
+    lat = _lattice(L, F, hn, lam)
+    lo = np.floor((a - R[:, None]) / hn).astype(np.int64)
+    hi = np.ceil((a + R[:, None]) / hn).astype(np.int64)
+    m = int(np.max(hi - lo)) + 1
+    offsets = np.stack(np.meshgrid(*([np.arange(m)] * d), indexing="ij"), -1).reshape(-1, d)
+    per = max(1, max_samples // offsets.shape[0])
     seeds = np.empty((n, keep + 1, d))
     for s in range(0, n, per):
         sl = slice(s, min(n, s + per))
-        pts = a[sl, None, :] + R[sl, None, None] * grid[None]
-        gv = np.sum((pts - a[sl, None, :]) ** 2, -1) + (F(pts) - b[sl, None]) ** 2
-        k = min(keep, grid.shape[0])
-        idx = np.argpartition(gv, k - 1, axis=1)[:, :k]
-        seeds[sl, :k] = np.take_along_axis(pts, idx[..., None], axis=1)
+        idx = lo[sl, None, :] + offsets[None]
+        pts = idx * hn
+        dx2 = np.sum((pts - a[sl, None, :]) ** 2, -1)
+        gv = dx2 + (lat(idx) - b[sl, None]) ** 2
+        gv = np.where(dx2 <= U[sl, None] + hn * hn * d, gv, np.inf)
+        k = min(keep, offsets.shape[0])
+        j = np.argpartition(gv, k - 1, axis=1)[:, :k]
+        seeds[sl, :k] = np.take_along_axis(pts, j[..., None], axis=1)
         seeds[sl, k:] = best[sl, None, :]
     s = seeds.shape[1]
     rep = np.repeat(np.arange(n), s)
