@@ -252,8 +252,10 @@ def roll_path(landscape: Landscape, starts: np.ndarray, radius: float, lr: float
 
     L = landscape
     x0 = np.asarray(starts, dtype=float).reshape(-1, L.dim)
+    # the scenes draw positions, not the invariant residual: check it at the last step only
+    engine_options.setdefault("residual_every", max(1, int(steps)))
     if method == "gd":
-        res = roll(L, x0, radius=0.0, lr=lr, steps=steps, method="gd")
+        res = roll(L, x0, radius=0.0, lr=lr, steps=steps, method="gd", **engine_options)
     else:
         res = roll(L, x0, radius=radius, lr=lr, steps=steps, method=method, **engine_options)
     theta = np.asarray(res.theta, dtype=float)
