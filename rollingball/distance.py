@@ -350,23 +350,24 @@ class _Lattice:
         local = np.stack(np.meshgrid(*([np.arange(_TILE)] * d), indexing="ij"), -1)
         self.local = local.reshape(-1, d)
 
-    def __call__(self, idx: np.ndarray) -> np.ndarray:
-        """Values at integer lattice indices ``idx`` (..., d)."""
-        shape = idx.shape[:-1]
-        idx = idx.reshape(-1, self.d)
-        tile = np.floor_divide(idx, _TILE)
-        uniq, inv = np.unique(tile, axis=0, return_inverse=True)
-        missing = [t for t in map(tuple, uniq.tolist()) if t not in self.tiles]
+    def block(self, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """A dense array of the values on the lattice box ``lo..hi`` (inclusive, integer
+        indices, per axis), tile-aligned, and the index of its first point."""
+        t0, t1 = np.floor_divide(lo, _TILE), np.floor_divide(hi, _TILE)
+        counts = t1 - t0 + 1
+        tiles = np.stack(np.meshgrid(*[np.arange(a, b + 1) for a, b in zip(t0, t1, strict=True)],
+                                     indexing="ij"), -1).reshape(-1, self.d)
+        missing = [t for t in map(tuple, tiles.tolist()) if t not in self.tiles]
         if missing:
             corners = np.array(missing) * _TILE
-            pts = (corners[:, None, :] + self.local[None]) * self.h
-            vals = self.F(pts)
+            vals = self.F((corners[:, None, :] + self.local[None]) * self.h)
             for t, v in zip(missing, vals, strict=True):
-                self.tiles[t] = v
-        stack = np.stack([self.tiles[t] for t in map(tuple, uniq.tolist())])
-        off = idx - tile * _TILE
-        flat = np.ravel_multi_index(tuple(off.T), (_TILE,) * self.d)
-        return stack[np.ravel(inv), flat].reshape(shape)
+                self.tiles[t] = v.reshape((_TILE,) * self.d)
+        out = np.empty(tuple(counts * _TILE))
+        for t in map(tuple, tiles.tolist()):
+            rel = np.array(t) - t0
+            out[tuple(slice(r * _TILE, (r + 1) * _TILE) for r in rel)] = self.tiles[t]
+        return out, t0 * _TILE
 
 
 _LATTICES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -403,7 +404,8 @@ def _dense_nd(L, F, lam, a, b, U, best, h, max_samples, keep=6):
         idx = lo[sl, None, :] + offsets[None]
         pts = idx * hn
         dx2 = np.sum((pts - a[sl, None, :]) ** 2, -1)
-        gv = dx2 + (lat(idx) - b[sl, None]) ** 2
+        values, origin = lat.block(lo[sl].min(axis=0), (lo[sl] + m - 1).max(axis=0))
+        gv = dx2 + (values[tuple(np.moveaxis(idx - origin, -1, 0))] - b[sl, None]) ** 2
         gv = np.where(dx2 <= U[sl, None] + hn * hn * d, gv, np.inf)
         k = min(keep, offsets.shape[0])
         j = np.argpartition(gv, k - 1, axis=1)[:, :k]
