@@ -53,3 +53,13 @@ def test_console_script_runs_as_a_module():
                          capture_output=True, text=True, timeout=120)
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
     assert bad.stderr.strip().count("\n") == 0 and "os.system" in bad.stderr
+
+
+def test_negative_comma_separated_points_are_values_not_options(capsys):
+    assert main(["run", "x^2 + y^2", "--x0", "-0.5,0.8", "--radius", "0.1", "--steps", "3",
+                 "--method", "alg1"]) == 0
+    out = capsys.readouterr().out
+    row = next(line for line in out.splitlines() if line.strip().startswith("0 "))
+    theta = [float(v.rstrip(",")) for v in row.split()[3:5]]
+    # three RBO steps from (-0.5, 0.8) on a bowl move towards the origin
+    assert -0.5 < theta[0] < 0 and 0 < theta[1] < 0.8

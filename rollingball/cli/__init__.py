@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import re
 import sys
 from collections.abc import Sequence
 
@@ -23,7 +24,15 @@ class UsageError(Exception):
     """A bad command-line option: one line, exit status 2."""
 
 
+_NUMBER = r"-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?"
+
+
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # negative numbers and comma-separated points ("-0.5,0.8") are values, not options
+        self._negative_number_matcher = re.compile(rf"^-({_NUMBER[2:]})(,{_NUMBER})*$")
+
     def error(self, message: str):  # one line, never the usage block
         where = self.prog.partition(" ")[2]
         raise UsageError(f"{where}: {message}" if where else message)
