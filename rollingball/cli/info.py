@@ -6,6 +6,7 @@ import argparse
 
 import sympy as sp
 
+from rollingball.cli._loss import landscape
 from rollingball.landscape import RHO, Landscape
 
 
@@ -51,6 +52,5 @@ def describe(landscape: Landscape, latex: bool = False) -> str:
 
 
 def main(args: argparse.Namespace) -> int:
-    landscape = Landscape(args.loss, args.variables)
-    print(describe(landscape, latex=args.latex))
+    print(describe(landscape(args.loss, args.variables), latex=args.latex))
     return 0

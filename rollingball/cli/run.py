@@ -8,8 +8,8 @@ import sys
 
 import numpy as np
 
+from rollingball.cli._loss import landscape
 from rollingball.engine import METHODS, PROJECTIONS, roll, sweep
-from rollingball.landscape import Landscape
 
 
 def register(sub) -> None:
@@ -84,7 +84,7 @@ def main(args: argparse.Namespace) -> int:
         folder = os.path.dirname(os.path.abspath(args.out))
         if not os.path.isdir(folder):
             raise ValueError(f"--out: no such folder {folder!r}")
-    L = Landscape(args.loss, args.variables)
+    L = landscape(args.loss, args.variables)
     x0, radius = sweep(_starts(args.x0, L.dim), args.radius)
     progress = args.progress or (sys.stderr.isatty() and args.steps * x0.shape[0] >= 2000)
     res = roll(L, x0, radius=radius, lr=args.lr, steps=args.steps, method=args.method,
