@@ -3,6 +3,7 @@ LaTeX and Text label paths, a frame comparison against tests/control_data, and c
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -189,14 +190,28 @@ def _build(scene: Scene, name: str, **options):
     cls.construct(scene)
 
 
+@contextlib.contextmanager
+def _text_labels():
+    """Text labels for a frame comparison, without leaking the setting to later tests."""
+    old = os.environ.get("ROLLINGBALL_LATEX")
+    os.environ["ROLLINGBALL_LATEX"] = "0"
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop("ROLLINGBALL_LATEX", None)
+        else:
+            os.environ["ROLLINGBALL_LATEX"] = old
+
+
 @frames_comparison(last_frame=True)
 def test_update_step_frame(scene):
     """The last frame of UpdateStep (Text labels) against tests/control_data/scenes/."""
-    os.environ["ROLLINGBALL_LATEX"] = "0"
-    _build(scene, "UpdateStep", duration=0.2)
+    with _text_labels():
+        _build(scene, "UpdateStep", duration=0.2)
 
 
 @frames_comparison(last_frame=True)
 def test_unreachable_frame(scene):
-    os.environ["ROLLINGBALL_LATEX"] = "0"
-    _build(scene, "Unreachable", radius=[0.5, 1.5], duration=0.2)
+    with _text_labels():
+        _build(scene, "Unreachable", radius=[0.5, 1.5], duration=0.2)
