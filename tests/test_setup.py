@@ -93,3 +93,12 @@ def test_system_deps_present_does_nothing(tmp_path):
     out = subprocess.run(["bash", str(ROOT / "tools/ensure-system-deps.sh")], env=env,
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 0 and out.stderr == ""
+
+
+def test_readme_python_example_runs(capsys):
+    text = (ROOT / "README.md").read_text()
+    (code,) = re.findall(r"```python\n(.*?)```", text, re.S)
+    exec(compile(code, "README.md", "exec"), {"__name__": "readme"})
+    out = capsys.readouterr().out
+    assert "max invariant residual" in out and "check passed" in out
+    assert "true critical radius 1" in out
