@@ -142,16 +142,20 @@ def _block(fgh, lo, hi, counts, sep, newton_steps, offset):
     res["x"][w], res["value"][w], res["slope"][w], res["curvature"][w] = (
         x[starts], v[starts], s[starts], c[starts])
     res["n"][w] = np.diff(np.r_[starts, who.size])
-    # the best other minimum: first candidate of the window farther than `sep` from the best
-    far = np.abs(x - res["x"][who]) > sep[who]
-    far_idx = np.flatnonzero(far)
+    _second_minimum(res, who, x, v, s, sep[who])
+    return res
+
+
+def _second_minimum(res, who, x, v, s, sep) -> None:
+    """Record in ``res`` each window's best other minimum: its first candidate (candidates
+    sorted by window, then value) farther than ``sep`` from the window's best."""
+    far_idx = np.flatnonzero(np.abs(x - res["x"][who]) > sep)
     if far_idx.size:
         fw = who[far_idx]
         firsts = far_idx[np.r_[True, fw[1:] != fw[:-1]]]
         res["x2"][who[firsts]] = x[firsts]
         res["value2"][who[firsts]] = v[firsts]
         res["slope2"][who[firsts]] = s[firsts]
-    return res
 
 
 def _polish(fgh, left, right, x0, who, steps):
@@ -396,13 +400,7 @@ def _aggregate(n, who, x, v, s, c, sep):
     res["x"][w], res["value"][w], res["slope"][w], res["curvature"][w] = (
         x[starts], v[starts], s[starts], c[starts])
     res["n_candidates"][w] = np.diff(np.r_[starts, who.size])
-    far_idx = np.flatnonzero(np.abs(x - res["x"][who]) > sep)
-    if far_idx.size:
-        fw = who[far_idx]
-        firsts = far_idx[np.r_[True, fw[1:] != fw[:-1]]]
-        res["x2"][who[firsts]] = x[firsts]
-        res["value2"][who[firsts]] = v[firsts]
-        res["slope2"][who[firsts]] = s[firsts]
+    _second_minimum(res, who, x, v, s, sep)
     return res
 
 
