@@ -10,6 +10,15 @@ from rollingball.landscape import Landscape
 ALIASES = {"sin": "sine", "x^2": "parabola", "x**2": "parabola"}
 
 
+def add_loss_arguments(parser, example: str = "'x^4 - x^2'", variables: bool = True) -> None:
+    """The LOSS positional argument (and ``--variables``) every loss command takes."""
+    parser.add_argument("loss", metavar="LOSS", help="a named loss (sine, bumpy_bowl, "
+                        f"weierstrass_like:n=100, ...) or a formula such as {example}")
+    if variables:
+        parser.add_argument("--variables", "-v", nargs="+", metavar="NAME",
+                            help="variable names in order (default: every free name, sorted)")
+
+
 def landscape(text: str, variables=None) -> Landscape:
     """The loss a command-line LOSS names.
 

@@ -7,7 +7,7 @@ import argparse
 import numpy as np
 
 from rollingball.check import RBO_METHODS, check
-from rollingball.cli._loss import landscape
+from rollingball.cli._loss import add_loss_arguments, landscape
 from rollingball.engine import PROJECTIONS, roll, sweep
 
 
@@ -21,10 +21,7 @@ def register(sub) -> None:
         "footpoints in the unreachable set, and (with --compare) the same figures for the "
         "paper's approximate projection. Exit status 1 when a tolerance fails.",
     )
-    p.add_argument("loss", metavar="LOSS", help="a named loss (sine, bumpy_bowl, ...) or a "
-                   "formula such as 'x^2'")
-    p.add_argument("--variables", "-v", nargs="+", metavar="NAME",
-                   help="variable names in order (default: every free name, sorted)")
+    add_loss_arguments(p, "'x^2'", variables=True)
     p.add_argument("--radius", "-r", nargs="+", type=float, required=True, metavar="RHO",
                    help="ball radii (every start at every radius)")
     p.add_argument("--x0", nargs="+", default=None, metavar="X",

@@ -6,7 +6,7 @@ import argparse
 
 import sympy as sp
 
-from rollingball.cli._loss import landscape
+from rollingball.cli._loss import add_loss_arguments, landscape
 from rollingball.landscape import RHO, Landscape
 
 
@@ -18,10 +18,7 @@ def register(sub) -> None:
         "unit normal nu (paper Eq. 1), the lifted tangent tau (Eq. 2), the curvature (1-D) or "
         "principal curvatures (2-D) and, in 1-D, the offset curve c(theta, rho).",
     )
-    p.add_argument("loss", metavar="LOSS",
-                   help="a named loss (sine, bumpy_bowl, ...) or a formula such as 'x^4 - x^2'")
-    p.add_argument("--variables", "-v", nargs="+", metavar="NAME",
-                   help="variable names in order (default: every free name, sorted)")
+    add_loss_arguments(p, "'x^4 - x^2'", variables=True)
     p.add_argument("--latex", action="store_true", help="print LaTeX instead of pretty text")
     p.set_defaults(handler=main)
 

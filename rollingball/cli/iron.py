@@ -6,7 +6,7 @@ import argparse
 
 import numpy as np
 
-from rollingball.cli._loss import landscape
+from rollingball.cli._loss import add_loss_arguments, landscape
 from rollingball.ironing import ironing, sine_asymptote
 from rollingball.landscape import Landscape
 from rollingball.reach import critical_radius, local_critical_radius
@@ -22,8 +22,7 @@ def register(sub) -> None:
         "critical radius Delta stays at sup f - inf f (the plateau); beyond it decreases like "
         "1/rho. 1-D losses.",
     )
-    p.add_argument("loss", metavar="LOSS", help="a named loss (sine, bumpy_bowl, ...) or a "
-                   "formula such as 'x^4 - x^2'")
+    add_loss_arguments(p, "'x^4 - x^2'", variables=False)
     p.add_argument("--radii", "-r", nargs="+", type=float, metavar="RHO",
                    help="radii (default: from a tenth of the critical radius to 100 times it)")
     p.add_argument("--domain", nargs=2, type=float, metavar=("LO", "HI"),

@@ -6,7 +6,7 @@ import argparse
 
 import numpy as np
 
-from rollingball.cli._loss import landscape
+from rollingball.cli._loss import add_loss_arguments, landscape
 from rollingball.reach import (
     SIDES,
     critical_radius,
@@ -28,10 +28,7 @@ def register(sub) -> None:
         "from above (the RBO's side, default) when the ball tangent there from above holds "
         "another graph point; --side either is the paper's literal Definition 1.",
     )
-    p.add_argument("loss", metavar="LOSS", help="a named loss (sine, bumpy_bowl, ...) or a "
-                   "formula such as 'x^4 - x^2'")
-    p.add_argument("--variables", "-v", nargs="+", metavar="NAME",
-                   help="variable names in order (default: every free name, sorted)")
+    add_loss_arguments(p, "'x^4 - x^2'", variables=True)
     p.add_argument("--radius", "-r", nargs="+", type=float, required=True, metavar="RHO",
                    help="ball radii")
     p.add_argument("--domain", nargs=2, type=float, metavar=("LO", "HI"),

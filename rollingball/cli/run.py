@@ -8,7 +8,7 @@ import sys
 
 import numpy as np
 
-from rollingball.cli._loss import landscape
+from rollingball.cli._loss import add_loss_arguments, landscape
 from rollingball.engine import METHODS, PROJECTIONS, roll, sweep
 
 
@@ -21,10 +21,7 @@ def register(sub) -> None:
         "start times every radius, and print the final theta, loss, max invariant residual "
         "|d_Gamma(c) - rho|, jumps and wall time.",
     )
-    p.add_argument("loss", metavar="LOSS",
-                   help="a named loss (bumpy_bowl, weierstrass_like:n=100, ...) or a formula")
-    p.add_argument("--variables", "-v", nargs="+", metavar="NAME",
-                   help="variable names in order (default: every free name, sorted)")
+    add_loss_arguments(p, "'x^2 + y^2'", variables=True)
     p.add_argument("--x0", nargs="+", default=None, metavar="X",
                    help="starts: one number per ball in 1-D, or comma-separated coordinates "
                    "(e.g. 1.5,-0.5) in d-D (default: 2 on every axis)")
