@@ -43,6 +43,8 @@ def test_python_examples_run(page, tmp_path, monkeypatch):
             exec(compile(code, f"{page.name}[block {i}]", "exec"), namespace)
         except Exception as exc:  # pragma: no cover - the message is the point
             raise AssertionError(f"{page.name}, python block {i} failed: {exc!r}\n{code}") from exc
+    # the page's code defined or imported something: the blocks really ran
+    assert set(namespace) - {"__name__", "__builtins__"}
 
 
 @pytest.mark.parametrize("page", [p for p in PAGES if blocks(p, "pycon")], ids=lambda p: p.name)
