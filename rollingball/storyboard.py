@@ -240,6 +240,17 @@ class Trajectory:
         return len(self.loss) - 1
 
 
+def _step_and_weight(t: float, T: int) -> tuple[int, float]:
+    """The engine step ``i`` and weight ``w`` in [0, 1) of fractional step ``t`` in [0, T]:
+    ``w == 0`` exactly at (or within 1e-9 after) an engine step, ``i + 1`` is the next one."""
+    t = float(np.clip(t, 0.0, T))
+    i = int(np.floor(t))
+    w = t - i
+    if w < 1e-9 or i >= T:
+        return min(int(round(t)), T), 0.0
+    return i, w
+
+
 def roll_path(landscape: Landscape, starts: np.ndarray, radius: float, lr: float, steps: int,
               method: str = "rbo", **engine_options: Any) -> list[Trajectory]:
     """The engine's trajectories of balls of one radius from ``starts`` (``(N, d)``).
@@ -331,19 +342,15 @@ class RollingBallData:
         At integer ``t`` this is the engine's state; in between, the centre's horizontal
         position is interpolated and the ball placed exactly on the offset (:func:`ball_at`).
         """
-        T = self.rbo.steps
-        t = float(np.clip(t, 0.0, T))
-        i = int(np.floor(t))
-        w = t - i
-        if w < 1e-9 or i >= T:
-            i = min(int(round(t)), T)
+        i, w = _step_and_weight(t, self.rbo.steps)
+        if w == 0.0:
             centre, foot = self.rbo.centre[i], self.rbo.footpoint[i]
         else:
             cx = (1 - w) * self.rbo.centre[i, 0] + w * self.rbo.centre[i + 1, 0]
             centre, foot = ball_at(self.options.landscape, cx, self.radius)
         theta = float(foot[0])
         return dict(centre=np.asarray(centre), contact=np.asarray(foot), theta=theta,
-                    loss=float(foot[1]), step=t)
+                    loss=float(foot[1]), step=float(np.clip(t, 0.0, self.rbo.steps)))
 
     def gd_point(self, t: float) -> np.ndarray:
         """The ghost's point at fractional step ``t`` (linear between its steps)."""
@@ -654,12 +661,8 @@ class Rolling3DData:
         (in 2-D an exact re-placement on the offset costs seconds per frame; the steps are
         small, so the in-between ball is off the offset by O(eta^2)).
         """
-        T = self.rbo.steps
-        t = float(np.clip(t, 0.0, T))
-        i = int(np.floor(t))
-        w = t - i
-        if w < 1e-9 or i >= T:
-            i = min(int(round(t)), T)
+        i, w = _step_and_weight(t, self.rbo.steps)
+        if w == 0.0:
             return dict(centre=self.rbo.centre[i], contact=self.rbo.footpoint[i])
         c = (1 - w) * self.rbo.centre[i] + w * self.rbo.centre[i + 1]
         p = (1 - w) * self.rbo.footpoint[i] + w * self.rbo.footpoint[i + 1]
