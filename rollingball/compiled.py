@@ -24,7 +24,7 @@ import sympy as sp
 __all__ = ["vectorize", "expand_data_sums"]
 
 _counter = itertools.count()
-_CHUNK_ELEMENTS = 2_000_000
+_CHUNK_ELEMENTS = 65536  # per chunk of a reduction: small enough to stay in cache
 
 
 def _sum_limits(node: sp.Sum) -> tuple[sp.Symbol, int, int]:
@@ -36,67 +36,86 @@ def _sum_limits(node: sp.Sum) -> tuple[sp.Symbol, int, int]:
     return k, int(lo), int(hi)
 
 
-def _reduction(outer: Sequence[sp.Symbol], node: sp.Sum, data: Mapping[str, np.ndarray]):
-    """A NumPy implementation of ``node`` as a function of the ``outer`` symbols."""
+def _group_key(node: sp.Sum):
+    """Sums with equal bounds over the same data arrays are evaluated in one pass."""
     k, lo, hi = _sum_limits(node)
-    body = node.function
+    names = tuple(sorted({str(i.base.label) for i in node.function.atoms(sp.Indexed)}))
+    return lo, hi, names
+
+
+def _fused_reduction(outer: Sequence[sp.Symbol], nodes: Sequence[sp.Sum],
+                     data: Mapping[str, np.ndarray]):
+    """One NumPy function computing every sum of ``nodes`` (same bounds, same data).
+
+    The bodies are compiled together (``lambdify`` with common subexpressions), so a
+    landscape's value, gradient and Hessian sums share their terms (``exp`` of the same
+    argument is computed once): ``body_j(x[..., None], k, a[k])`` summed over ``k``.
+    """
+    _, lo, hi = _sum_limits(nodes[0])
+    k = sp.Dummy("k")
     inner_args: list[sp.Symbol] = list(outer) + [k]
     columns: list[np.ndarray] = [np.arange(lo, hi + 1, dtype=float)]
-    replacements = {}
-    for item in body.atoms(sp.Indexed):
-        name = str(item.base.label)
-        if name not in data:
-            raise ValueError(f"no data bound to {item.base}")
-        if item.indices != (k,):
-            raise ValueError(f"data may only be indexed by the summation index: {item}")
-        array = np.asarray(data[name], dtype=float)
-        if lo < 0 or hi >= len(array):
-            raise ValueError(f"sum over {item.base}[{lo}..{hi}] exceeds its {len(array)} entries")
-        placeholder = sp.Dummy(f"{name}_k")
-        replacements[item] = placeholder
-        inner_args.append(placeholder)
-        columns.append(array[lo:hi + 1])
-    body = body.xreplace(replacements)
-    term = vectorize(inner_args, [body], data)
+    placeholders: dict[str, sp.Symbol] = {}
+    bodies = []
+    for node in nodes:
+        k_old = node.limits[0][0]
+        replacements: dict = {k_old: k}
+        for item in node.function.atoms(sp.Indexed):
+            name = str(item.base.label)
+            if name not in data:
+                raise ValueError(f"no data bound to {item.base}")
+            if item.indices != (k_old,):
+                raise ValueError(f"data may only be indexed by the summation index: {item}")
+            if name not in placeholders:
+                array = np.asarray(data[name], dtype=float)
+                if lo < 0 or hi >= len(array):
+                    raise ValueError(f"sum over {item.base}[{lo}..{hi}] exceeds its "
+                                     f"{len(array)} entries")
+                placeholders[name] = sp.Dummy(f"{name}_k")
+                inner_args.append(placeholders[name])
+                columns.append(array[lo:hi + 1])
+            replacements[item] = placeholders[name]
+        bodies.append(node.function.xreplace(replacements))
+    term = vectorize(inner_args, bodies, data)
     width = hi - lo + 1
 
-    def impl(*values):
+    def impl(*values) -> list[np.ndarray]:
         values = np.broadcast_arrays(*[np.asarray(v, dtype=float) for v in values])
         shape = values[0].shape if values else ()
         flat = [v.reshape(-1, 1) for v in values]
         n = flat[0].shape[0] if flat else 1
-        out = np.empty(n)
+        out = np.empty((len(bodies), n))
         step = max(1, _CHUNK_ELEMENTS // width)
         for start in range(0, n, step):
             part = [v[start:start + step] for v in flat]
-            (terms,) = term(*part, *columns)
-            out[start:start + step] = terms.sum(axis=-1)
-        return out.reshape(shape)
+            for j, terms in enumerate(term(*part, *columns)):
+                out[j, start:start + step] = terms.sum(axis=-1)
+        return [row.reshape(shape) for row in out]
 
     return impl
 
 
-def _replace_sums(expr: sp.Expr, outer: Sequence[sp.Symbol], data, namespace: dict):
-    """Replace each outermost Sum in ``expr`` by a call of a compiled reduction."""
-    cache: dict[sp.Sum, sp.Expr] = {}
-
-    def swap(node):
-        if node in cache:
-            return cache[node]
-        name = f"_rbsum{next(_counter)}"
-        namespace[name] = _reduction(outer, node, data)
-        call = sp.Function(name)(*outer)
-        cache[node] = call
-        return call
+def _lift_sums(exprs: Sequence[sp.Expr], outer: Sequence[sp.Symbol], data):
+    """Replace each outermost Sum by a new symbol; return the new expressions and the
+    fused reductions that compute those symbols' values: [(symbols, reduction), ...]."""
+    found: dict[sp.Sum, sp.Symbol] = {}
 
     def walk(node):
         if isinstance(node, sp.Sum):
-            return swap(node)
+            if node not in found:
+                found[node] = sp.Dummy(f"sum{next(_counter)}")
+            return found[node]
         if not node.args:
             return node
         return node.func(*[walk(a) for a in node.args])
 
-    return walk(expr)
+    lifted = [walk(e) for e in exprs]
+    groups: dict[tuple, list[sp.Sum]] = {}
+    for node in found:
+        groups.setdefault(_group_key(node), []).append(node)
+    reductions = [([found[n] for n in nodes], _fused_reduction(outer, nodes, data))
+                  for nodes in groups.values()]
+    return lifted, reductions
 
 
 def vectorize(
@@ -108,19 +127,23 @@ def vectorize(
 
     The returned function takes one array-like per symbol (any broadcastable
     shapes) and returns a list with one float64 array per expression, each of
-    the broadcast shape of the inputs.
+    the broadcast shape of the inputs.  Sums are evaluated first, all sums with the
+    same bounds and data in one fused pass, and enter the compiled expressions as
+    values.
     """
     data = dict(data or {})
     symbols = list(symbols)
-    namespace: dict[str, Callable] = {}
-    exprs = [_replace_sums(sp.sympify(e), symbols, data, namespace) for e in exprs]
-    raw = sp.lambdify(symbols, exprs, modules=[namespace, "numpy"], cse=True)
+    exprs = [sp.sympify(e) for e in exprs]
+    lifted, reductions = _lift_sums(exprs, symbols, data)
+    sum_symbols = [s for group, _ in reductions for s in group]
+    raw = sp.lambdify(symbols + sum_symbols, lifted, modules="numpy", cse=True)
 
     def evaluate(*values):
         arrays = [np.asarray(v, dtype=float) for v in values]
         shape = np.broadcast_shapes(*(a.shape for a in arrays)) if arrays else ()
         with np.errstate(all="ignore"):
-            results = raw(*arrays)
+            sums = [v for _, reduce in reductions for v in reduce(*arrays)]
+            results = raw(*arrays, *sums)
         out = []
         for r in results:
             full = np.empty(shape)
