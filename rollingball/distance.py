@@ -383,7 +383,8 @@ def _lattice(L: Landscape, F, h: float, lam: float) -> _Lattice:
 
 def _dense_nd(L, F, lam, a, b, U, best, h, max_samples, keep=6):
     """Dense look at g on the cached lattice over each ball's window, then LM polish of the
-    ``keep`` best lattice points and of the best point known."""
+    ``keep`` best lattice points, of the best point known and of ``a`` (on a steep loss the
+    lattice can miss the narrow basin right below the point: Rastrigin, slopes ~ 60)."""
     n, d = a.shape
     R = np.sqrt(U)
     hn = h * SAMPLES_PER_WAVELENGTH / ND_SAMPLES_PER_FEATURE
@@ -398,7 +399,7 @@ def _dense_nd(L, F, lam, a, b, U, best, h, max_samples, keep=6):
     m = int(np.max(hi - lo)) + 1
     offsets = np.stack(np.meshgrid(*([np.arange(m)] * d), indexing="ij"), -1).reshape(-1, d)
     per = max(1, max_samples // offsets.shape[0])
-    seeds = np.empty((n, keep + 1, d))
+    seeds = np.empty((n, keep + 2, d))
     for s in range(0, n, per):
         sl = slice(s, min(n, s + per))
         idx = lo[sl, None, :] + offsets[None]
@@ -411,6 +412,7 @@ def _dense_nd(L, F, lam, a, b, U, best, h, max_samples, keep=6):
         j = np.argpartition(gv, k - 1, axis=1)[:, :k]
         seeds[sl, :k] = np.take_along_axis(pts, j[..., None], axis=1)
         seeds[sl, k:] = best[sl, None, :]
+    seeds[:, -1] = a
     s = seeds.shape[1]
     rep = np.repeat(np.arange(n), s)
     th, val = _levenberg_marquardt(L, lam, a[rep], b[rep], seeds.reshape(-1, d))
@@ -422,34 +424,40 @@ def _dense_nd(L, F, lam, a, b, U, best, h, max_samples, keep=6):
     return np.sqrt(dist2), theta
 
 
-def _levenberg_marquardt(L, lam, a, b, theta, iters=100):
-    """Minimise |r|^2, r = (theta - a, lam f - b), by vectorised Levenberg-Marquardt."""
+def _levenberg_marquardt(L, lam, a, b, theta, iters=2000):
+    """Minimise |r|^2, r = (theta - a, lam f - b), by vectorised Levenberg-Marquardt.
+
+    Each row iterates until its step is below rounding, or ``iters`` (near a centre of
+    curvature of the graph the Gauss-Newton model is poor and convergence is slow: only
+    those rows go on)."""
     theta = theta.copy()
     n, d = theta.shape
     mu = np.full(n, 1e-3)
     eye = np.eye(d)
 
-    def resid(t):
+    def resid(t, i):
         f, g = L.value_and_grad(t)
-        return t - a, lam * f - b, lam * g
+        return t - a[i], lam * f - b[i], lam * g
 
-    u, r, J = resid(theta)
+    u, r, J = resid(theta, slice(None))
     cost = np.sum(u * u, 1) + r * r
+    act = np.arange(n)
     for _ in range(iters):
-        # Jacobian of (theta - a, F - b) is [I; grad F^T]; normal matrix I + J J^T
-        A = eye + J[:, :, None] * J[:, None, :] + mu[:, None, None] * eye
-        rhs = -(u + r[:, None] * J)
-        step = np.linalg.solve(A, rhs[..., None])[..., 0]
-        new = theta + step
-        u2, r2, J2 = resid(new)
-        c2 = np.sum(u2 * u2, 1) + r2 * r2
-        ok = c2 < cost
-        theta = np.where(ok[:, None], new, theta)
-        u = np.where(ok[:, None], u2, u)
-        r = np.where(ok, r2, r)
-        J = np.where(ok[:, None], J2, J)
-        cost = np.where(ok, c2, cost)
-        mu = np.where(ok, mu / 3, mu * 4)
-        if np.all(np.sqrt(np.sum(step * step, 1)) <= 1e-15 * (1 + np.abs(theta).sum(1))):
+        if act.size == 0:
             break
+        # Jacobian of (theta - a, F - b) is [I; grad F^T]; normal matrix I + J J^T
+        Ja = J[act]
+        A = eye + Ja[:, :, None] * Ja[:, None, :] + mu[act, None, None] * eye
+        rhs = -(u[act] + r[act, None] * Ja)
+        step = np.linalg.solve(A, rhs[..., None])[..., 0]
+        new = theta[act] + step
+        u2, r2, J2 = resid(new, act)
+        c2 = np.sum(u2 * u2, 1) + r2 * r2
+        ok = c2 < cost[act]
+        io = act[ok]
+        theta[io], u[io], r[io], J[io], cost[io] = new[ok], u2[ok], r2[ok], J2[ok], c2[ok]
+        mu[act] = np.where(ok, mu[act] / 3, mu[act] * 4)
+        size = np.sqrt(np.sum(step * step, 1))
+        done = ~(size > 1e-15 * (1 + np.abs(theta[act]).sum(1)))  # tiny, or not finite
+        act = act[~done]
     return theta, cost

@@ -112,6 +112,23 @@ def test_two_d_against_least_squares():
         assert di <= np.sqrt(2 * r.cost) + 1e-12
 
 
+def test_two_d_steep_points_never_farther_than_least_squares_from_a():
+    # Rastrigin's slopes reach ~ 60 on [-5, 5]^2: the narrow basin of g right below a point
+    # can fall between the lattice samples (3 of these 60 points missed it before a was
+    # polished too); the answer must beat a local least-squares solve started at a
+    L = catalog.rastrigin()
+    rng = np.random.default_rng(1)
+    a = rng.uniform(-5, 5, (60, 2))
+    pts = np.concatenate([a, (L.f(a) + rng.uniform(0.1, 3, 60))[:, None]], 1)
+    d, th = distance_to_graph(L, pts)
+    for (p, di, ti) in zip(pts, d, th, strict=True):
+        r = scipy.optimize.least_squares(lambda t, p=p: np.r_[t - p[:2], float(L.f(t)) - p[2]],
+                                         p[:2], method="lm", xtol=1e-15)
+        assert di <= np.sqrt(2 * r.cost) + 1e-12
+        assert di == pytest.approx(np.hypot(np.linalg.norm(ti - p[:2]), float(L.f(ti)) - p[2]),
+                                   rel=1e-12)
+
+
 @pytest.mark.parametrize("points, kwargs, match", [
     ([[0.0, 1.0, 2.0]], {}, "shape"),
     ([[np.nan, 1.0]], {}, "finite"),
