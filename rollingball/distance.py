@@ -17,8 +17,10 @@ safeguarded Newton, this module does branch and bound on dense samples of :math:
 3. each kept interval is polished by :func:`scipy.optimize.newton` on :math:`g'` (vectorised),
    with a golden-section search on the interval where Newton leaves it.
 
-In :math:`d \ge 2`: dense grid samples of the window cube, the best few polished by a
-vectorised Levenberg-Marquardt on the residual :math:`(\theta - a, \lambda f(\theta) - b)`.
+In :math:`d \ge 2`: dense samples of the window on a cached lattice
+(:mod:`rollingball.lattice`; spacing ``feature_scale/4``, coarsened by powers of 2 for wide
+windows), the best few polished by a vectorised Levenberg-Marquardt on the residual
+:math:`(\theta - a, \lambda f(\theta) - b)`.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import numpy as np
 import scipy.optimize
 
 from .landscape import Landscape
+from .lattice import best_lattice_points, lattice
 from .window import GridTable
 
 __all__ = ["distance_to_graph"]
@@ -146,7 +149,7 @@ def distance_to_graph(
     h = _spacing(L, resolution)
     if d == 1:
         return _dense_1d(L, F, lam, a[:, 0], b, U, best[:, 0], h, max_samples)
-    return _dense_nd(L, F, lam, a, b, U, best, h, max_samples)
+    return _dense_nd(L, lam, a, b, U, best, h, max_samples)
 
 
 class _Lifted:
@@ -332,56 +335,9 @@ def _golden(fun, lo, hi, iters=100):
 #: d-D samples per feature length (the lattice is coarser than the 1-D grid: it only seeds
 #: the Levenberg-Marquardt polish, which converges from anywhere inside the right bump).
 ND_SAMPLES_PER_FEATURE = 4
-_TILE = 32
 
 
-class _Lattice:
-    r"""``lam * f`` on the lattice :math:`h\,\mathbb{Z}^d`, filled lazily by tiles and cached.
-
-    A trajectory revisits the same region step after step; with the values cached, the
-    dense look over a window is arithmetic on stored numbers (one evaluation of f per
-    lattice point for the whole run), which is what makes the independent distance
-    affordable on costly losses such as 1000 Gaussian wells.
-    """
-
-    def __init__(self, F, h: float, d: int):
-        self.F, self.h, self.d = F, h, d
-        self.tiles: dict[tuple[int, ...], np.ndarray] = {}
-        local = np.stack(np.meshgrid(*([np.arange(_TILE)] * d), indexing="ij"), -1)
-        self.local = local.reshape(-1, d)
-
-    def block(self, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """A dense array of the values on the lattice box ``lo..hi`` (inclusive, integer
-        indices, per axis), tile-aligned, and the index of its first point."""
-        t0, t1 = np.floor_divide(lo, _TILE), np.floor_divide(hi, _TILE)
-        counts = t1 - t0 + 1
-        tiles = np.stack(np.meshgrid(*[np.arange(a, b + 1) for a, b in zip(t0, t1, strict=True)],
-                                     indexing="ij"), -1).reshape(-1, self.d)
-        missing = [t for t in map(tuple, tiles.tolist()) if t not in self.tiles]
-        if missing:
-            corners = np.array(missing) * _TILE
-            vals = self.F((corners[:, None, :] + self.local[None]) * self.h)
-            for t, v in zip(missing, vals, strict=True):
-                self.tiles[t] = v.reshape((_TILE,) * self.d)
-        out = np.empty(tuple(counts * _TILE))
-        for t in map(tuple, tiles.tolist()):
-            rel = np.array(t) - t0
-            out[tuple(slice(r * _TILE, (r + 1) * _TILE) for r in rel)] = self.tiles[t]
-        return out, t0 * _TILE
-
-
-_LATTICES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def _lattice(L: Landscape, F, h: float, lam: float) -> _Lattice:
-    per = _LATTICES.setdefault(L, {})
-    key = (h, lam)
-    if key not in per:
-        per[key] = _Lattice(F, h, L.dim)
-    return per[key]
-
-
-def _dense_nd(L, F, lam, a, b, U, best, h, max_samples, keep=6):
+def _dense_nd(L, lam, a, b, U, best, h, max_samples, keep=6):
     """Dense look at g on the cached lattice over each ball's window, then LM polish of the
     ``keep`` best lattice points, of the best point known and of ``a`` (on a steep loss the
     lattice can miss the narrow basin right below the point: Rastrigin, slopes ~ 60)."""
@@ -393,26 +349,8 @@ def _dense_nd(L, F, lam, a, b, U, best, h, max_samples, keep=6):
     widest = float(np.max(2 * R / hn)) + 2
     if widest > m_cap:
         hn *= 2.0 ** np.ceil(np.log2(widest / m_cap))
-    lat = _lattice(L, F, hn, lam)
-    lo = np.floor((a - R[:, None]) / hn).astype(np.int64)
-    hi = np.ceil((a + R[:, None]) / hn).astype(np.int64)
-    m = int(np.max(hi - lo)) + 1
-    offsets = np.stack(np.meshgrid(*([np.arange(m)] * d), indexing="ij"), -1).reshape(-1, d)
-    per = max(1, max_samples // offsets.shape[0])
-    seeds = np.empty((n, keep + 2, d))
-    for s in range(0, n, per):
-        sl = slice(s, min(n, s + per))
-        idx = lo[sl, None, :] + offsets[None]
-        pts = idx * hn
-        dx2 = np.sum((pts - a[sl, None, :]) ** 2, -1)
-        values, origin = lat.block(lo[sl].min(axis=0), (lo[sl] + m - 1).max(axis=0))
-        gv = dx2 + (values[tuple(np.moveaxis(idx - origin, -1, 0))] - b[sl, None]) ** 2
-        gv = np.where(dx2 <= U[sl, None] + hn * hn * d, gv, np.inf)
-        k = min(keep, offsets.shape[0])
-        j = np.argpartition(gv, k - 1, axis=1)[:, :k]
-        seeds[sl, :k] = np.take_along_axis(pts, j[..., None], axis=1)
-        seeds[sl, k:] = best[sl, None, :]
-    seeds[:, -1] = a
+    seeds, _ = best_lattice_points(lattice(L, hn, lam), a, b, U, keep, max_samples)
+    seeds = np.concatenate([seeds, best[:, None, :], a[:, None, :]], axis=1)
     s = seeds.shape[1]
     rep = np.repeat(np.arange(n), s)
     th, val = _levenberg_marquardt(L, lam, a[rep], b[rep], seeds.reshape(-1, d))

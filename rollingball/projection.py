@@ -35,9 +35,17 @@ Three methods share one interface, :func:`project`:
   ``certified`` is True where this search completed and the winner is converged (relative
   residual <= ``tol``, or a Newton step below rounding): global optimality *given* that no
   bump of f is shorter than the resolution (a property of ``feature_scale``; the estimate
-  is used when the landscape has none).  In :math:`d \ge 2`: multi-start Newton (warm start,
-  :math:`a`, and the 8 best points of a grid of at most 4096 points over the window);
-  ``certified`` is False there (no proof is attempted).
+  is used when the landscape has none).  In :math:`d \ge 2`: multi-start Newton from the
+  warm start, :math:`a`, and the 8 lattice points with the smallest :math:`g` in the window
+  :math:`|\theta - a| \le R`, looked up in a cached lattice of values of f
+  (:mod:`rollingball.lattice`; spacing ``16/5 * resolution``, ``feature_scale/5`` by
+  default).  A window more than 33 samples across is first narrowed coarse to fine (the
+  best sample of a coarser lattice is a graph point: it bounds :math:`R`); one still over
+  2^14 samples is looked at on a lattice coarser by a power of 2, one under 16 samples
+  across on a finer one (at most 8 times finer).  ``certified`` is False there (no proof is
+  attempted).  The lattices are filled lazily and kept per landscape, so along a
+  trajectory f is evaluated once per lattice point, not once per call; none is the
+  referee's (``feature_scale/4`` and its powers of 2).
 * ``"newton"``: damped Newton from the warm start: the *local* nearest point reached by
   continuation.  Fast, but it does not see a nearer point behind a ridge.
 * ``"paper"``: the paper's experiments (Section 5): ``steps`` fixed-size gradient steps
@@ -78,6 +86,7 @@ import sympy as sp
 from .compiled import vectorize
 from .distance import distance_to_graph  # re-exported: the independent referee
 from .landscape import Landscape
+from .lattice import best_lattice_points, lattice
 from .window import GridTable, minimize_on_grid
 
 __all__ = ["Projection", "project", "METHODS", "feature_scale", "distance_to_graph"]
@@ -87,6 +96,9 @@ METHODS = ("exact", "newton", "paper")
 
 #: Samples per shortest bump wavelength in the 1-D window scan (default resolution).
 SAMPLES_PER_WAVELENGTH = 16
+
+#: Lattice points per shortest bump wavelength that seed the d-D search (d >= 2).
+ND_SAMPLES_PER_WAVELENGTH = 5
 
 _EPS = np.finfo(float).eps
 
@@ -458,9 +470,9 @@ def project(
             ``"paper"`` (``steps`` gradient steps of size ``gamma`` from ``warm``).
         warm: ``(N, d)`` starts (e.g. the previous footpoints); default the candidates'
             horizontal positions :math:`a_i`.
-        resolution: sample spacing of the 1-D window scan (``exact``) and of the d-D start
-            grid; default ``feature_scale(landscape) / 16`` (a landscape without bumps:
-            a 256th of its domain).  Finer is safer and slower.
+        resolution: sample spacing of the 1-D window scan (``exact``); the d-D seed
+            lattice's spacing is 16/5 of it; default ``feature_scale(landscape) / 16`` (a
+            landscape without bumps: a 256th of its domain).  Finer is safer and slower.
         gamma, steps: the ``paper`` method's step size and step count (P).
         scale: the vertical scale :math:`\lambda` (the metric on :math:`(\theta, \lambda f)`).
         tol: relative stationarity residual at which Newton stops.
@@ -521,12 +533,6 @@ def _paper(G, a, b, start, gamma, steps):
                    np.zeros(n, bool), np.zeros(n, bool), np.full(n, np.inf))
 
 
-def _spacing(G: _Graph, resolution):
-    if resolution is not None:
-        return float(resolution)
-    return feature_scale(G.L) / SAMPLES_PER_WAVELENGTH
-
-
 _GRID_TABLES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
@@ -543,7 +549,8 @@ def _grid_table(L: Landscape, h: float) -> GridTable:
 
 def _grid_spacing(G: _Graph, resolution) -> float:
     """The 1-D scan spacing: resolution, else feature_scale/16; for a landscape without
-    bumps (infinite feature scale) a 256th of the domain, rounded down to a power of two."""
+    bumps (infinite feature scale) a 256th of the domain's first side, rounded down to a
+    power of two."""
     if resolution is not None:
         return float(resolution)
     ell = feature_scale(G.L)
@@ -551,6 +558,12 @@ def _grid_spacing(G: _Graph, resolution) -> float:
         return float(ell / SAMPLES_PER_WAVELENGTH)
     lo, hi = G.L.domain[0]
     return float(2.0 ** np.floor(np.log2((hi - lo) / 256)))
+
+
+def _lattice_spacing(G: _Graph, resolution) -> float:
+    """The d-D seed lattice's spacing: the scan spacing times 16/5 (feature_scale/5 by
+    default; never a power-of-2 multiple of the referee's feature_scale/4 lattice)."""
+    return _grid_spacing(G, resolution) * SAMPLES_PER_WAVELENGTH / ND_SAMPLES_PER_WAVELENGTH
 
 
 def _prune_blocks(table, klo, khi, h, a, b, lam, upper, min_blocks=6):
@@ -718,23 +731,56 @@ def _exact_1d(G, a, b, start, has_warm, resolution, tol, max_iter):
     return _finish(G, a, b, th, F, iw, res, jumped, certified, np.sqrt(second))
 
 
-def _exact_nd(G, a, b, start, has_warm, resolution, tol, max_iter, max_grid=4096, keep=8):
+def _lattice_seeds(G, a, b, U, h0, keep, max_window=1 << 14, min_across=16, max_refine=3,
+                   probe=33, max_samples=1 << 20):
+    """The ``keep`` best lattice points of g in each disk |q - a| <= sqrt(U) (n, keep, d).
+
+    Each window is looked at on the cached lattice of spacing ``h0 * 2**level``: level 0
+    unless the window is more than ``max_window`` samples (coarser, so that it fits) or
+    fewer than ``min_across`` samples across (finer, at most ``max_refine`` halvings).
+    Windows wider than ``probe`` samples across are first narrowed coarse to fine: the best
+    point of a look at a ``probe``-wide lattice is a graph point, so U <= its g.  A window
+    that is not finite (f overflowed) gets a's.
+    """
+    n, d = a.shape
+    seeds = np.repeat(a[:, None, :], keep, axis=1)
+    ok = np.isfinite(U)
+    U = np.where(ok, U, 0.0)
+
+    def levels(cap, low=None):
+        with np.errstate(divide="ignore"):
+            across = 2 * np.sqrt(U) / h0 + 2
+            lv = np.maximum(np.ceil(np.log2(across / cap)), 0 if low is None else
+                            np.clip(np.floor(np.log2(across / low)), -max_refine, 0))
+        return np.where(ok, lv, 0).astype(int)
+
+    for _ in range(8):  # coarse to fine: each look narrows the windows it can
+        lv = levels(probe)
+        shrunk = False
+        for p in np.unique(lv[lv > 0]):
+            i = np.flatnonzero(lv == p)
+            _, g = best_lattice_points(lattice(G.L, h0 * 2.0**p, G.lam), a[i], b[i], U[i], 1,
+                                       max_samples)
+            better = g[:, 0] < 0.81 * U[i]  # a shrink of R by 10 % at least
+            U[i[better]] = g[better, 0]
+            shrunk |= bool(np.any(better))
+        if not shrunk:
+            break
+    lv = levels(max(5, int(max_window ** (1 / d))), min_across)
+    for p in np.unique(lv[ok]):
+        i = np.flatnonzero(ok & (lv == p))
+        found, _ = best_lattice_points(lattice(G.L, h0 * 2.0**p, G.lam), a[i], b[i], U[i], keep,
+                                       max_samples)
+        seeds[i, :found.shape[1]] = found
+    return seeds
+
+
+def _exact_nd(G, a, b, start, has_warm, resolution, tol, max_iter, keep=8):
     n, d = a.shape
     thw, Fw, _, iw, rw, cw = _newton(G, a, b, start, tol=tol, max_iter=max_iter)
     gw = np.sum((thw - a) ** 2, axis=1) + (Fw - b) ** 2
     ga = (G.F(a) - b) ** 2
-    R = np.sqrt(np.minimum(gw, ga))
-    h = _spacing(G, resolution)
-    m = int(np.clip(np.ceil(2 * np.max(R) / h) + 1, 3, max(3, int(max_grid ** (1 / d)))))
-    axis = np.linspace(-1.0, 1.0, m)
-    grid = np.stack(np.meshgrid(*([axis] * d), indexing="ij"), axis=-1).reshape(-1, d)
-    grid = grid[np.sum(grid * grid, axis=1) <= 1.0 + 1e-12]
-    pts = a[:, None, :] + R[:, None, None] * grid[None, :, :]
-    gv = np.sum((pts - a[:, None, :]) ** 2, axis=-1) + (
-        G.F(pts.reshape(-1, d)).reshape(n, -1) - b[:, None]) ** 2
-    k = min(keep, grid.shape[0])
-    best = np.argpartition(gv, k - 1, axis=1)[:, :k]
-    seeds = np.take_along_axis(pts, best[..., None], axis=1)  # (n, k, d)
+    seeds = _lattice_seeds(G, a, b, np.minimum(gw, ga), _lattice_spacing(G, resolution), keep)
     seeds = np.concatenate([seeds, a[:, None, :]], axis=1)
     s = seeds.shape[1]
     rep = np.repeat(np.arange(n), s)

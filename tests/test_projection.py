@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import scipy.ndimage
 import scipy.optimize
 import sympy as sp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rollingball import Landscape, catalog
+from rollingball.distance import distance_to_graph
 from rollingball.projection import Projection, feature_scale, project
 
 x, y = sp.symbols("x y", real=True)
@@ -65,6 +67,44 @@ def brute_force_2d(L, cand, spacing, keep=4):
             res = scipy.optimize.least_squares(resid, pts[j], jac=jac, method="lm",
                                                xtol=1e-15, ftol=1e-15, gtol=1e-15)
             best = min(best, 2 * res.cost, g[j])
+        out[i] = np.sqrt(best)
+    return out
+
+
+def brute_force_nd(L, cand, spacing, keep=10):
+    """Global min of g in d = 2, 3: f on a dense grid (one grid over all windows in 2-D, one
+    per window in 3-D), the `keep` best discrete local minima of g (3^d neighbourhoods) in
+    the window |theta - a| <= |f(a) - b|, each polished by scipy's Levenberg-Marquardt."""
+    d = L.dim
+    a, b = cand[:, :d], cand[:, d]
+    R = np.abs(L.f(a) - b)
+    if d == 2:
+        lo, hi = np.min(a - R[:, None], 0) - 2 * spacing, np.max(a + R[:, None], 0) + 2 * spacing
+        axes = [np.arange(lo[j], hi[j] + spacing, spacing) for j in range(d)]
+        grid = np.stack(np.meshgrid(*axes, indexing="ij"), -1)
+        fgrid = L.f(grid.reshape(-1, d)).reshape(grid.shape[:-1])
+    out = np.empty(len(cand))
+    for i in range(len(cand)):
+        ai, bi, Ri = a[i], b[i], R[i]
+        if d == 2:
+            win = tuple(slice(np.searchsorted(axes[j], ai[j] - Ri) - 1,
+                              np.searchsorted(axes[j], ai[j] + Ri) + 2) for j in range(d))
+            Q, F = grid[win], fgrid[win]
+        else:
+            Q = np.stack(np.meshgrid(*[np.arange(ai[j] - Ri - spacing, ai[j] + Ri + 2 * spacing,
+                                                 spacing) for j in range(d)], indexing="ij"), -1)
+            F = L.f(Q.reshape(-1, d)).reshape(Q.shape[:-1])
+        dx2 = np.sum((Q - ai) ** 2, -1)
+        g = np.where(dx2 <= (Ri + 2 * spacing) ** 2, dx2 + (F - bi) ** 2, np.inf)
+        low = (g == scipy.ndimage.minimum_filter(g, size=3, mode="constant", cval=np.inf))
+        idx = np.flatnonzero((low & np.isfinite(g)).ravel())
+        best = min(Ri**2, float(g.min()))
+        for j in idx[np.argsort(g.ravel()[idx])[:keep]]:
+            r = scipy.optimize.least_squares(
+                lambda t, ai=ai, bi=bi: np.r_[t - ai, float(L.f(t)) - bi],
+                Q.reshape(-1, d)[j], jac=lambda t: np.vstack([np.eye(d), L.value_and_grad(t)[1]]),
+                method="lm", xtol=1e-15, ftol=1e-15, gtol=1e-15)
+            best = min(best, 2 * r.cost)
         out[i] = np.sqrt(best)
     return out
 
@@ -134,6 +174,29 @@ def test_exact_on_rastrigin_never_worse_than_newton_and_local():
     N = project(L, cand, method="newton")
     assert np.all(E.distance <= N.distance + 1e-12)
     assert np.max(E.residual) <= 1e-8  # slopes up to 60: rounding floor ~ 1e-11 relative
+
+
+_BUMPY_3D = Landscape("x^2 + y^2 + z^2 + 0.3*sin(5*x)*sin(5*y)", ["x", "y", "z"], domain=(-2, 2))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("loss, n, box, heights, spacing", [
+    # 1000 Gaussian wells of width 0.1 (each f costs 1000 exps): the lattice-seeded search
+    (catalog.gaussian_wells(), 60, 1.5, 1.5, 0.015),
+    (catalog.rastrigin(), 100, 5.12, 3.0, 0.02),  # slopes ~ 60: narrow basins below a
+    (catalog.rosenbrock(), 100, 2.0, 3.0, 0.005),
+    (_BUMPY_3D, 60, 2.0, 3.0, 0.06),
+], ids=["gaussian_wells", "rastrigin", "rosenbrock", "bumpy_3d"])
+def test_exact_nd_finds_the_global_nearest_point(loss, n, box, heights, spacing):
+    rng = np.random.default_rng(12)
+    a = rng.uniform(-box, box, (n, loss.dim))
+    cand = np.concatenate([a, (loss.f(a) + rng.uniform(0.1, heights, n))[:, None]], axis=1)
+    P = project(loss, cand)
+    ref = brute_force_nd(loss, cand, spacing)
+    referee, _ = distance_to_graph(loss, cand)
+    assert np.max(np.abs(P.distance - ref) / ref) <= 1e-9
+    assert np.max(np.abs(P.distance - referee) / referee) <= 1e-9
+    assert np.allclose(P.point[:, -1], loss.f(P.theta), rtol=1e-15, atol=1e-15)
 
 
 # --------------------------------------------------------------------- property
