@@ -95,14 +95,23 @@ two contacts :math:`q_1, q_2`, with one-sided slopes
 
 So :math:`c_{t+1}` is always a point of :math:`\Gamma_\rho` to within :math:`10^{-11}` and
 the footpoint a contact of that ball, reachable by construction; the minimisation of
-:math:`\phi` is local-to-semi-global (scan + bracket), not certified.  d-D (d >= 2): a
-vectorised Nelder-Mead on :math:`\phi` (at most :data:`ND_SIMPLEX_ITERATIONS` iterations,
-relative simplex size 1e-10) started at the better of the current centre and :math:`a`,
-with :math:`f_\rho` from the multi-start d-D ``upper_offset`` (exact to rounding when its
-sampling catches the global contact): the centre is on the offset to the accuracy of that
-offset (about 1e-10 measured on a paraboloid), its horizontal position to the simplex
-tolerance.  Each simplex iteration costs three d-D offset evaluations, seconds on
-``gaussian_wells``: the d-D offset projection is correct but slow.
+:math:`\phi` is local-to-semi-global (scan + bracket), not certified.
+
+d-D (d >= 2): :func:`rollingball.contacts.nearest_on_offset` -- sequential quadratic
+programming on the contact constraints :math:`D_j(c) \ge \rho` (the signed local distances
+to the graph near each seed contact, plus the graph points met on the way, held as fixed
+constraints), with the target moved from the current centre to :math:`\tilde c` in
+sub-steps of a quarter radius, verified by the exact global projection (a graph point that
+cuts the ball becomes a new constraint; 4 rounds).  The centre ends on :math:`\Gamma_\rho`
+to :math:`10^{-11}` (measured: about 1e-15 on 1000 Gaussian wells) at a KKT point of
+:math:`\min |c - \tilde c|` over :math:`\{d_\Gamma \ge \rho\}`, above the graph.  Where no
+point of :math:`\Gamma_\rho` is known (the first step when :math:`p_0 + \rho\nu(p_0)` is
+unreachable, or a new radius from a schedule) the ball is dropped straight above its
+footpoint: :math:`c = (\theta, f_\rho(\theta))` with the exact d-D
+:func:`~rollingball.offset.upper_offset` (1-D instead takes the nearest point of
+:math:`\Gamma_\rho` to the candidate, by the scan above).  A ball the contact solver cannot
+verify falls back to a vectorised Nelder-Mead on :math:`\phi` with the multi-start offset
+(slow: seconds per evaluation on costly losses; a ``RuntimeWarning`` says when it runs).
 
 Layering note: the offset projection calls :func:`rollingball.offset.upper_offset`, one
 layer up; it is imported lazily inside the functions that need it (offset imports only
@@ -127,6 +136,7 @@ from __future__ import annotations
 
 import sys
 import time
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -150,6 +160,8 @@ DIVERGE_LOSS = 1e150
 REACH_TOL = 1e-11
 #: Most Nelder-Mead iterations of the d-D offset projection.
 ND_SIMPLEX_ITERATIONS = 60
+#: Other contacts kept per ball in d-D (seeds of the next step's contact solver).
+_ND_OTHERS = 3
 #: Most samples of the exact offset per ball for a global scan of the offset-projection window.
 _GLOBAL_SCAN_SAMPLES = 1e5
 #: One-sided derivative ties (relative) under which two contacts count as two.
@@ -554,7 +566,7 @@ def _place_on_offset(ctx, cand: np.ndarray, rho: np.ndarray, warm: np.ndarray,
     out = dict(theta=theta_p, point=p, centre=c, iterations=np.asarray(pr.iterations),
                residual=np.asarray(pr.residual, dtype=float), jumped=np.asarray(pr.jumped),
                certified=np.asarray(pr.certified), offset_solve=np.zeros(n, dtype=bool),
-               other=np.full((n, d), np.nan))
+               other=np.full((n, _other_width(d)), np.nan))
     # Fact 2 by the exact projection of c': reachable iff no graph point is nearer than rho.
     # A candidate at distance >= rho above the graph needs no test: B(c', rho) lies in the
     # empty ball B(c~, d(c~)).
@@ -572,20 +584,58 @@ def _place_on_offset(ctx, cand: np.ndarray, rho: np.ndarray, warm: np.ndarray,
         return out
     seeds = [warm[iu], theta_p[iu], intruder[bad]]
     if other is not None:
-        seeds.append(np.where(np.isfinite(other[iu]), other[iu], warm[iu]))
+        o = other[iu]
+        seeds.append(np.where(np.isfinite(o), o, np.tile(warm[iu], o.shape[1] // d)))
     seeds = np.concatenate(seeds, axis=1)
     if d == 1:
         xs, value, contact, second = _nearest_on_offset_1d(
             ctx, cand[iu], rho[iu], None if known is None else known[iu], seeds, theta_p[iu])
         out["other"][iu] = second
     else:
-        hint = warm[iu] if known is None else known[iu, :d]
-        xs, value, contact = _nearest_on_offset_nd(ctx, cand[iu], rho[iu], hint, theta_p[iu])
-    out["centre"][iu] = np.concatenate([xs, value[:, None]], axis=1)
+        from .contacts import nearest_on_offset
+
+        if known is None:
+            # no point of Gamma_rho known (the first step, or a new radius): the ball is
+            # dropped straight above its footpoint, (theta, f_rho(theta)), exact offset
+            off = _offset(ctx, warm[iu], rho[iu])
+            contact = _contacts(ctx, off, warm[iu])
+            out["centre"][iu] = np.concatenate([warm[iu], np.asarray(off.value)[:, None]], 1)
+            two = np.asarray(off.n_contacts) >= 2
+            second = np.where(np.all(contact == np.asarray(off.contact), axis=1)[:, None],
+                              np.asarray(off.contact2), np.asarray(off.contact))
+            out["other"][iu, :d] = np.where(two[:, None], second, np.nan)
+            iv = np.flatnonzero(~np.isfinite(np.asarray(off.value)))
+        else:
+            res = nearest_on_offset(ctx.G, cand[iu], rho[iu], known[iu],
+                                    seeds.reshape(iu.size, -1, d), theta_p[iu],
+                                    resolution=ctx.resolution, keep=_ND_OTHERS,
+                                    on_offset=True)
+            contact = res["contact"]
+            out["centre"][iu] = res["centre"]
+            out["other"][iu] = res["others"].reshape(iu.size, -1)
+            iv = np.flatnonzero(~res["verified"])
+        # a ball the contact solver could not verify: the slow, global Nelder-Mead decides
+        if iv.size:
+            warnings.warn(f"{iv.size} ball(s) fall back to the Nelder-Mead offset projection "
+                          "(slow): the contact solver could not verify them", RuntimeWarning,
+                          stacklevel=4)
+            hint = warm[iu[iv]] if known is None else known[iu[iv], :d]
+            xs, value, cv = _nearest_on_offset_nd(ctx, cand[iu[iv]], rho[iu[iv]], hint,
+                                                  theta_p[iu[iv]])
+            out["centre"][iu[iv]] = np.concatenate([xs, value[:, None]], axis=1)
+            contact[iv] = cv
+            out["other"][iu[iv]] = np.nan
+    if d == 1:
+        out["centre"][iu] = np.concatenate([xs, value[:, None]], axis=1)
     out["theta"][iu] = contact
     out["point"][iu] = _lift(ctx, contact)
     out["offset_solve"][iu] = True
     return out
+
+
+def _other_width(d: int) -> int:
+    """Columns of a ball's other contacts: one in 1-D, _ND_OTHERS points in d-D."""
+    return 1 if d == 1 else _ND_OTHERS * d
 
 
 def _contacts(ctx, off, ref: np.ndarray) -> np.ndarray:
@@ -920,7 +970,7 @@ def _run_rbo(ctx, method, x, steps, lr_at, radius_at, rec, lo_box, hi_box, progr
     else:
         theta = x.copy()
         c = p + rho[:, None] * _normal(ctx, theta)
-        other = np.full((n, d), np.nan)
+        other = np.full((n, _other_width(d)), np.nan)
     rec.theta[0], rec.point[0], rec.centre[0] = theta, p, c
     rec.loss[0] = L.f(ctx.inp(theta))
     active = np.arange(n)

@@ -225,9 +225,11 @@ def _newton(G: _Graph, a, b, theta0, *, tol=1e-12, max_iter=50, radius=None):
         else:
             J = eye + gF[:, :, None] * gF[:, None, :]
             H = J + r[:, None, None] * hF
-            pd = np.linalg.eigvalsh(H)[:, 0] > 0
-            M = np.where(pd[:, None, None], H, J)
-            step = -np.linalg.solve(M, grad[..., None])[..., 0]
+            finite = np.all(np.isfinite(H), axis=(1, 2)) & np.all(np.isfinite(J), axis=(1, 2))
+            H = np.where(finite[:, None, None], H, eye)
+            pd = np.linalg.eigvalsh(H)[:, 0] > 1e-14 * (1.0 + np.abs(H).max(axis=(1, 2)))
+            M = np.where(pd[:, None, None], H, np.where(finite[:, None, None], J, eye))
+            step = -np.linalg.solve(M, np.where(finite[:, None], grad, 0.0)[..., None])[..., 0]
         # where the Hessian is not positive definite the Gauss-Newton step is cautious (near a
         # flat, degenerate minimum it crawls): stretch it by 2^k after k full such steps
         grow[ia] = np.where(pd, 1.0, grow[ia])
