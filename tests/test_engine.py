@@ -5,6 +5,8 @@ none strictly inside the ball tangent from above at the footpoint), the independ
 (recorded residual), gradient descent written by hand, closed forms on the parabola.
 """
 
+import warnings
+
 import numpy as np
 import pytest
 from scipy.optimize import brentq
@@ -171,6 +173,31 @@ def test_two_d_rbo_rests_on_a_ring():
     # the centre height over the ring: rho^2 = q^2 + (c - q^2)^2 at |q|^2 = rho^2 - 1/4
     q2 = 0.8**2 - 0.25
     np.testing.assert_allclose(r.centre[-1, 0, 2], q2 + np.sqrt(0.8**2 - q2), atol=1e-6)
+
+
+@pytest.mark.slow
+def test_two_d_rbo_on_wells_keeps_the_invariant_and_steps_to_the_nearest_offset_point():
+    # 40 wider wells in a bowl: the balls bridge wells and end on rings of contacts, so the
+    # d-D contact solver runs on most steps; no fallback (warnings are errors here)
+    from rollingball.catalog import gaussian_wells
+    from rollingball.offset import upper_offset
+
+    L = gaussian_wells(n=40, sigma=0.3, form="code")
+    x0 = np.array([[1.5, -1.0], [-1.2, 1.4], [0.4, 2.0], [-2.0, -2.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        r = roll(L, x0, radius=1.5, lr=0.02, steps=25)
+    assert r.offset_solve[1:].sum() >= 40
+    assert np.max(r.residual) <= 1e-11  # the independent distance
+    # the step went to the nearest point of Gamma_rho: no offset point (x, f_rho(x)) on a
+    # fine grid around the new centre (exact multi-start offset) is nearer the candidate
+    t, b = [(t, b) for t in range(3, 25) for b in range(4) if r.offset_solve[t + 1, b]][0]
+    cand = r.centre[t, b] - 0.02 * L.tangent_at(r.theta[t, b][None])[0]
+    new = r.centre[t + 1, b]
+    g = np.linspace(-0.05, 0.05, 21)
+    X = new[:2] + np.stack(np.meshgrid(g, g), -1).reshape(-1, 2)
+    Y = np.concatenate([X, upper_offset(L, X, 1.5).value[:, None]], axis=1)
+    assert np.min(np.linalg.norm(Y - cand, axis=1)) >= np.linalg.norm(new - cand) - 1e-9
 
 
 # ---------------------------------------------------------------------------- limits
