@@ -170,6 +170,16 @@ def _solve_qp(t, N, r, valid, cap: int = 7, rounds: int = 12):
         chosen = np.argsort(-np.where(act, np.inf, viol), axis=1)[:, :cap]
         sub_valid = np.take_along_axis(valid, chosen, axis=1)
         delta = project_polyhedron(t, N[rows, chosen], r[rows, chosen], sub_valid)
+    # rows where the working sets cycled (many nearly parallel constraints, as on a ring of
+    # contacts): every subset of the (at most 40 most violated) constraints
+    slack = np.einsum("nmd,nd->nm", N, delta) - r
+    stuck = np.flatnonzero(np.any(valid & (slack < -tol[:, None]), axis=1))
+    if stuck.size:
+        order = np.argsort(-np.where(valid[stuck], r[stuck] - np.einsum(
+            "nmd,nd->nm", N[stuck], t[stuck]), -np.inf), axis=1)[:, :40]
+        rs = stuck[:, None]
+        delta[stuck] = project_polyhedron(t[stuck], N[rs, order], r[rs, order],
+                                          valid[rs, order])
     return delta
 
 
@@ -203,6 +213,9 @@ def _sqp(L, cand, rho, c, seeds, held, iters: int = _SQP_ITERATIONS):
     done = np.zeros(n, dtype=bool)
     held = held.copy()  # remembered graph points (ring buffers, NaN = empty)
     slot = np.sum(np.all(np.isfinite(held), axis=-1), axis=1)
+    # trust region: a step that did not halve the constraint violation halves the next one
+    trust = SUBSTEP * rho
+    last = np.full(n, np.inf)
     for k in range(1, int(K.max()) + 1):
         frac = np.minimum(1.0, k / K)
         target = start + frac[:, None] * (cand - start)
@@ -222,13 +235,21 @@ def _sqp(L, cand, rho, c, seeds, held, iters: int = _SQP_ITERATIONS):
             hd = np.linalg.norm(ca[:, None, :] - np.where(hv[..., None], hp, 0.0), axis=-1)
             hn = (ca[:, None, :] - np.where(hv[..., None], hp, 0.0)) / np.where(
                 hv & (hd > 0), hd, 1.0)[..., None]
-            delta = _solve_qp(target[active] - ca, np.concatenate([normal, hn], axis=1),
-                              np.concatenate([rho[active, None] - dist,
-                                              rho[active, None] - hd], axis=1),
-                              np.concatenate([valid, hv & (hd > 0)], axis=1))
-            _remember(held, slot, active, point, valid, 1e-4 * rho[active])
-            c[active] += delta
-            small = np.linalg.norm(delta, axis=1) <= tol[active]
+            rhs = np.concatenate([rho[active, None] - dist, rho[active, None] - hd], axis=1)
+            use = np.concatenate([valid, hv & (hd > 0)], axis=1)
+            delta = _solve_qp(target[active] - ca, np.concatenate([normal, hn], axis=1), rhs,
+                              use)
+            # only points near contact are worth holding (the buffer is small)
+            near = valid & (dist <= rho[active, None] * (1.0 + SUBSTEP))
+            _remember(held, slot, active, point, near, 1e-3 * rho[active])
+            viol = np.max(np.where(use, rhs, 0.0), axis=1, initial=0.0)
+            worse = (viol > 0.5 * last[active]) & (viol > tol[active])
+            trust[active] = np.where(worse, np.maximum(trust[active] / 2, 1e-9 * rho[active]),
+                                     np.minimum(trust[active] * 2, SUBSTEP * rho[active]))
+            last[active] = viol
+            size = np.linalg.norm(delta, axis=1)
+            c[active] += delta * np.minimum(1.0, trust[active] / np.maximum(size, 1e-300))[:, None]
+            small = size <= tol[active]
             done[active[small & final[active]]] = True
             active = active[~small]
         done |= final & ~np.isin(np.arange(n), active)
@@ -244,9 +265,9 @@ def nearest_on_offset(
     ref: np.ndarray,
     *,
     resolution: float | None = None,
-    rounds: int = 4,
+    rounds: int = 8,
     keep: int = 3,
-    memory: int = 12,
+    memory: int = 32,
     on_offset: bool = False,
 ) -> dict[str, np.ndarray]:
     r"""The nearest point of :math:`\Gamma_\rho` to each candidate, from a start near it.
