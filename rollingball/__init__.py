@@ -7,6 +7,7 @@ Layers, one direction of flow: symbolic (:class:`Landscape`) -> numeric engine
 from . import catalog
 from .catalog import CATALOG
 from .check import CheckReport, check
+from .contacts import nearest_on_offset
 from .curve import cusps, offset_curve, regularity, swallowtails, trimmed_offset_curve
 from .distance import distance_to_graph
 from .engine import roll, sweep
@@ -34,5 +35,5 @@ __all__ = ["CATALOG", "RHO", "Landscape", "catalog", "parse_loss",
            "CriticalRadius", "Unreachable", "critical_radius", "local_critical_radius",
            "unreachable", "unreachable_mask", "ImplicitOffset", "implicit_offset",
            "Ironing", "StrongIroning", "ironing", "strong_ironing", "CheckReport", "check",
-           "Projection", "project", "distance_to_graph",
+           "Projection", "project", "distance_to_graph", "nearest_on_offset",
            "roll", "sweep", "RollResult", "Status", "__version__"]
