@@ -10,16 +10,20 @@ of :math:`\Gamma_\rho = \{c : d_\Gamma(c) = \rho\}` above the graph:
     c^\star = \arg\min_c\ \tfrac12|c - \tilde c|^2
     \quad\text{subject to}\quad d_\Gamma(c) \ge \rho .
 
-(The nearest point of the closed set :math:`\{d_\Gamma \ge \rho\}` lies on its boundary
-:math:`\Gamma_\rho`.)  Near :math:`c^\star` the distance is the minimum of a few smooth
-*contact branches* :math:`D_j(c) = |c - P_j(c)|`, where :math:`P_j(c)` is the local nearest
-graph point near the contact :math:`q_j`; :math:`\nabla D_j = n_j = (c - P_j)/|c - P_j|`.
-The solver is sequential quadratic programming on the branch constraints
-:math:`D_j(c) \ge \rho`:
+(The nearest point of the closed set :math:`\{d_\Gamma \ge \rho\}` above the graph lies
+on its boundary :math:`\Gamma_\rho`.)  Near :math:`c^\star` the distance is the minimum of a
+few smooth *contact branches* :math:`D_j(c) = \pm|c - P_j(c)|`, where :math:`P_j(c)` is the
+local nearest graph point near the contact :math:`q_j` and the sign is that of
+:math:`(c - P_j)\cdot\nu(P_j)` (negative below the graph, so the constraint also keeps the
+ball above it); :math:`\nabla D_j = n_j = (c - P_j)/D_j`.  The solver is sequential
+quadratic programming on the constraints :math:`D_j(c) \ge \rho`:
 
 1. from the current iterate :math:`c_k`, project it on the graph locally from every seed
    contact (damped Newton, :func:`rollingball.projection.project` ``method="newton"``):
-   :math:`P_j`, :math:`D_j`, :math:`n_j`; coincident branches are merged;
+   :math:`P_j`, :math:`D_j`, :math:`n_j`; coincident branches are merged.  The points
+   reached near contact are also *held* as fixed constraints :math:`|c - P| \ge \rho`
+   (true for every graph point): on a ring of tied contacts the re-projected branches
+   slide to the near side; the held points keep the far side;
 2. solve the quadratic program with linearised constraints
 
    .. math::  \min_\delta |c_k + \delta - \tilde c|^2 \quad\text{s.t.}\quad
@@ -27,24 +31,27 @@ The solver is sequential quadratic programming on the branch constraints
 
    exactly (:func:`project_polyhedron`: a strictly convex QP in :math:`d+1` unknowns;
    its solution is the unique Karush-Kuhn-Tucker point among the projections onto the
-   faces spanned by at most :math:`d+1` constraints);
-3. :math:`c_{k+1} = c_k + \delta`, until :math:`|\delta|` is at rounding level.
+   faces spanned by at most :math:`d+1` constraints; many constraints are handled by
+   constraint generation, and by trying every subset where that cycles);
+3. :math:`c_{k+1} = c_k + \delta`, the step shortened by a trust region that halves
+   whenever the constraint violation did not halve, until :math:`|\delta|` is at rounding
+   level.
 
 The linearisation ignores the curvature of the constraints, whose effect on a step is of
 order :math:`|\tilde c - c^\star|/\rho`; the target therefore moves from the current
 centre (a point of :math:`\Gamma_\rho`) to :math:`\tilde c` in sub-steps of at most
 :data:`SUBSTEP` :math:`\rho` (a continuation that keeps each SQP solve in its region of
-fast convergence).
+fast convergence).  A ball whose candidate does not move it at first order (the QP at the
+current centre returns :math:`\delta = 0`) rests where it is.
 
 *Verification.*  At the converged :math:`c` the *global* distance
-(:func:`rollingball.projection.project` ``method="exact"``) must be at least
-:math:`\rho - 10^{-11}(1 + |c_{d+1}|)`: no graph point other than the seed branches cuts the
-ball.  A graph point that does becomes a new seed and the solve is redone (``rounds``
-times).  So the returned centre is a point of :math:`\Gamma_\rho` (every active branch at
-distance :math:`\rho` to the SQP tolerance, nothing nearer), and it is a KKT point of the
-problem above: the nearest point of :math:`\Gamma_\rho` among those the continuation
-reaches (a local, not a certified global, minimiser -- for the small steps of an
-optimiser the two agree).
+(:func:`rollingball.projection.project` ``method="exact"``) must be :math:`\rho` within
+:data:`REACH_TOL` :math:`(1 + |c_{d+1}|)`, with :math:`c` above the graph: no graph point
+cuts the ball and one touches it.  A graph point that cuts it becomes a new seed and a
+held point, and the solve is redone (``rounds`` times).  So a verified centre is a point of
+:math:`\Gamma_\rho`, and a KKT point of the problem above: the nearest point of
+:math:`\Gamma_\rho` among those the continuation reaches (a local, not a certified global,
+minimiser -- for the small steps of an optimiser the two agree).
 """
 
 from __future__ import annotations
