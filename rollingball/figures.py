@@ -569,6 +569,9 @@ def _fig4_counts(runs: dict, radii, S) -> list[dict]:
                 not_ok=int(sum(s != "ok" for s in r["status"][sl])),
                 mean_travel=float(np.mean(np.linalg.norm(
                     r["final_centre"][sl] - r["centre"][0, sl, :2], axis=-1))),
+                final_centre=np.mean(r["final_centre"][sl], axis=0).tolist(),
+                final_spread=float(np.max(np.linalg.norm(
+                    r["final_centre"][sl] - np.mean(r["final_centre"][sl], axis=0), axis=-1))),
             ))
     return rows
 

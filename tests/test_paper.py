@@ -132,6 +132,20 @@ def test_report_fig4_verdicts():
     assert claims.count("**disagrees**") == 1                    # by footpoint only
 
 
+def test_report_fig4_says_where_the_rbo_centres_gather():
+    s = _fake_fig4({3.0: 0, 4.0: 0}, {})
+    for c in s["forms"]["paper"]["counts"]:
+        c["final_centre"] = [0.0, 0.0] if c["variant"] == "rbo" else [1.0, 1.0]
+        c["final_spread"] = 0.001 if c["variant"] == "rbo" else 0.5
+    text = reproduction_report({"fig4": s})
+    # the minimiser (0.5, 0.8) is sqrt(0.89) = 0.94 from the gathering point (0, 0)
+    assert "all 10 centres end within 0.001 of (0.000, 0.000), 0.94 from the global" in text
+    assert "$\\rho$ = 3, 4 all" in text
+    for c in s["forms"]["paper"]["counts"]:
+        c["final_spread"] = 0.3  # scattered: nothing to say
+    assert "centres gather" not in reproduction_report({"fig4": s})
+
+
 def test_cli_paper_fig2(tmp_path, capsys):
     assert cli(["paper", "fig2", "--quick", "--out", str(tmp_path)]) == 0
     err = capsys.readouterr().err
