@@ -140,12 +140,13 @@ def _local(L: Landscape, c: np.ndarray, seeds: np.ndarray):
     from .projection import project
 
     n, m, d = seeds.shape
-    pr = project(L, np.repeat(c, m, axis=0), method="newton", warm=seeds.reshape(-1, d))
+    cs = np.repeat(c, m, axis=0)
+    pr = project(L, cs, method="newton", warm=seeds.reshape(-1, d))
     theta = np.asarray(pr.theta, dtype=float).reshape(n, m, d)
     point = np.asarray(pr.point, dtype=float).reshape(n, m, d + 1)
     # signed: positive above the graph (along the upward normal), so that the constraint
     # D_j >= rho keeps the ball above the graph, never below it
-    side = np.sum((np.repeat(c, m, axis=0) - pr.point) * L.normal_at(pr.theta), axis=-1)
+    side = np.sum((cs - pr.point) * L.normal_at(pr.theta), axis=-1)
     dist = np.where(side < 0, -1.0, 1.0) * np.asarray(pr.distance, dtype=float)
     dist = dist.reshape(n, m)
     valid = np.all(np.isfinite(theta), axis=-1) & np.isfinite(dist) & (dist != 0)
@@ -154,6 +155,11 @@ def _local(L: Landscape, c: np.ndarray, seeds: np.ndarray):
     earlier = np.tril(np.ones((m, m), dtype=bool), k=-1)  # [j, i]: i < j
     valid &= ~np.any(same & earlier[None] & valid[:, None, :], axis=-1)
     return theta, point, dist, valid
+
+
+def _normals(c, point, dist, valid):
+    """Gradients n_j = (c - P_j)/D_j of the branch distances at ``c`` (n, m, D)."""
+    return (c[:, None, :] - point) / np.where(valid, dist, 1.0)[..., None]
 
 
 def _solve_qp(t, N, r, valid, cap: int = 7, rounds: int = 12):
@@ -207,8 +213,8 @@ def _remember(held, slot, rows, points, valid, spacing):
 def _sqp(L, cand, rho, c, seeds, held, iters: int = _SQP_ITERATIONS):
     """Continuation + SQP from ``c`` towards ``cand`` (see the module notes).
 
-    Besides the branches re-projected from the seeds, the graph points they reached in the
-    last iterations stay as fixed point constraints :math:`|c - P| \\ge \\rho` (true for any
+    Besides the branches re-projected from the seeds, the graph points they reached near
+    contact stay as fixed point constraints :math:`|c - P| \\ge \\rho` (true for any
     graph point): where two contacts are tied (a ball across a valley or on a ring) the
     re-projected branches may all fall to one side; the remembered points hold the other.
     """
@@ -236,7 +242,7 @@ def _sqp(L, cand, rho, c, seeds, held, iters: int = _SQP_ITERATIONS):
             theta, point, dist, valid = _local(L, c[active], seeds[active])
             seeds[active] = theta
             ca = c[active]
-            normal = (ca[:, None, :] - point) / np.where(valid, dist, 1.0)[..., None]
+            normal = _normals(ca, point, dist, valid)
             hp = held[active]
             hv = np.all(np.isfinite(hp), axis=-1)
             hd = np.linalg.norm(ca[:, None, :] - np.where(hv[..., None], hp, 0.0), axis=-1)
@@ -320,7 +326,7 @@ def nearest_on_offset(
         # projection onto the linearised constraints at it does not move it, the ball rests
         # there (a KKT point: nothing new to verify)
         _, point, dist, valid = _local(L, c, seeds)
-        normal = (c[:, None, :] - point) / np.where(valid, dist, 1.0)[..., None]
+        normal = _normals(c, point, dist, valid)
         delta = _solve_qp(cand - c, normal, rho[:, None] - dist, valid)
         rest = np.linalg.norm(delta, axis=1) <= 1e-13 * (1.0 + np.linalg.norm(c, axis=1))
         verified[rest], gap[rest] = True, 0.0
