@@ -1,7 +1,7 @@
 """Per ball-step cost of the rolling ball engine, as ratios to a gradient-descent step.
 
 For each landscape (``bumpy_bowl``, ``weierstrass_like(n=100)``) and batch size N (1, 100,
-10^4) it times, in one run, :func:`rollingball.engine.roll` with
+10^4) it times, in one run, :func:`rollingball.engine.loop.roll` with
 
 * ``gd``: plain gradient descent (the unit),
 * ``alg1/newton``, ``alg1/exact``, ``alg1/paper`` (P = 20, gamma = 0.05): the paper's
@@ -11,7 +11,7 @@ For each landscape (``bumpy_bowl``, ``weierstrass_like(n=100)``) and batch size 
 and prints the wall time per ball-step divided by gradient descent's, beside the invariant
 residual max_t |d_Gamma(c_t) - rho| each reaches.  The step loop is timed with the engine's
 invariant evaluation switched off (it is a diagnostic, not part of a step); the residual is
-then computed by the independent :func:`rollingball.distance.distance_to_graph` on the
+then computed by the independent :func:`rollingball.numeric.distance.distance_to_graph` on the
 recorded centres (for N = 10^4 on the first 1000 balls only).
 
 Usage: ``python benchmarks/bench_engine.py [--quick] [--profile]`` (``make bench``).
@@ -29,7 +29,7 @@ import time
 import numpy as np
 
 from rollingball import Landscape, catalog
-from rollingball import engine as eng
+from rollingball.engine.loop import loop as eng
 
 CONFIGS = [
     ("gd", dict(method="gd")),
@@ -75,7 +75,7 @@ def _residual(L, r, limit=1000):
     """max_t |d(c_t) - rho| on at most `limit` balls, by the independent distance."""
     if r.method in ("gd", "momentum", "adam", "sam"):
         return 0.0
-    from rollingball.distance import distance_to_graph
+    from rollingball.numeric.distance import distance_to_graph
 
     c = r.centre[:, :limit]
     th = r.theta[:, :limit]

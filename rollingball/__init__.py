@@ -4,20 +4,18 @@ Layers, one direction of flow: symbolic (:class:`Landscape`) -> numeric engine
 -> geometry (offsets, reach) -> scenes and figures.
 """
 
-from . import catalog
-from .catalog import CATALOG
-from .check import CheckReport, check
-from .contacts import nearest_on_offset
-from .curve import cusps, offset_curve, regularity, swallowtails, trimmed_offset_curve
-from .distance import distance_to_graph
-from .engine import roll, sweep
-from .implicit import ImplicitOffset, implicit_offset
-from .ironing import Ironing, StrongIroning, ironing, strong_ironing
-from .landscape import RHO, Landscape
-from .offset import OffsetGrid, UpperOffset, upper_offset, upper_offset_grid
-from .parsing import parse_loss
-from .projection import Projection, project
-from .reach import (
+from rollingball.engine.loop import roll, sweep
+from rollingball.engine.result import RollResult, Status
+from rollingball.geometry.check import CheckReport, check
+from rollingball.geometry.curve import (
+    cusps,
+    offset_curve,
+    regularity,
+    swallowtails,
+    trimmed_offset_curve,
+)
+from rollingball.geometry.ironing import Ironing, StrongIroning, ironing, strong_ironing
+from rollingball.geometry.reach import (
     CriticalRadius,
     Unreachable,
     critical_radius,
@@ -25,7 +23,15 @@ from .reach import (
     unreachable,
     unreachable_mask,
 )
-from .result import RollResult, Status
+from rollingball.numeric.contacts import nearest_on_offset
+from rollingball.numeric.distance import distance_to_graph
+from rollingball.numeric.offset import OffsetGrid, UpperOffset, upper_offset, upper_offset_grid
+from rollingball.numeric.projection import Projection, project
+from rollingball.symbolic import catalog
+from rollingball.symbolic.catalog import CATALOG
+from rollingball.symbolic.implicit import ImplicitOffset, implicit_offset
+from rollingball.symbolic.landscape import RHO, Landscape
+from rollingball.symbolic.parsing import parse_loss
 
 __version__ = "0.1.0"
 

@@ -2,9 +2,9 @@ r"""Frame data for the Manim scenes, computed from the engine and the geometry m
 
 The scenes in ``scenes/`` draw; this module computes.  It never imports Manim.
 Every position a scene shows comes from here, and everything here comes from
-:func:`rollingball.engine.roll` (the trajectories), :func:`rollingball.offset.upper_offset`
+:func:`rollingball.engine.loop.roll` (the trajectories), :func:`rollingball.numeric.offset.upper_offset`
 (the ironed landscape :math:`f_\rho` and the contact point of a ball resting at a
-given horizontal position), :mod:`rollingball.ironing` and :mod:`rollingball.reach`
+given horizontal position), :mod:`rollingball.geometry.ironing` and :mod:`rollingball.geometry.reach`
 (:math:`\Delta(\rho)`, critical radii and unreachable sets):
 
 .. math::
@@ -37,9 +37,9 @@ from typing import Any
 
 import numpy as np
 
-from . import reach
-from .landscape import Landscape
-from .offset import upper_offset, upper_offset_grid
+from rollingball.geometry import reach
+from rollingball.numeric.offset import upper_offset, upper_offset_grid
+from rollingball.symbolic.landscape import Landscape
 
 __all__ = [
     "SCENES",
@@ -110,7 +110,7 @@ class SceneOptions:
 
     Attributes:
         scene: the scene's name.
-        loss: a named loss or a formula (see :class:`~rollingball.landscape.Landscape`).
+        loss: a named loss or a formula (see :class:`~rollingball.symbolic.landscape.Landscape`).
         radius: one or more ball radii rho > 0.
         lr: the learning rate eta > 0.
         steps: the number of engine steps T >= 1.
@@ -130,7 +130,7 @@ class SceneOptions:
 
     @property
     def landscape(self) -> Landscape:
-        """The loss as a :class:`~rollingball.landscape.Landscape` (built once per options)."""
+        """The loss as a :class:`~rollingball.symbolic.landscape.Landscape` (built once per options)."""
         return _landscape(self.loss)
 
     def starts_array(self, dim: int) -> np.ndarray:
@@ -256,11 +256,11 @@ def roll_path(landscape: Landscape, starts: np.ndarray, radius: float, lr: float
               method: str = "rbo", **engine_options: Any) -> list[Trajectory]:
     """The engine's trajectories of balls of one radius from ``starts`` (``(N, d)``).
 
-    Calls :func:`rollingball.engine.roll` once for the whole batch (``method="gd"`` runs
+    Calls :func:`rollingball.engine.loop.roll` once for the whole batch (``method="gd"`` runs
     plain gradient descent, whose "centre" is its point on the graph); ``engine_options``
     (``projection``, ``resolution``) are passed to it.
     """
-    from .engine import roll
+    from rollingball.engine.loop import roll
 
     L = landscape
     x0 = np.asarray(starts, dtype=float).reshape(-1, L.dim)
@@ -483,7 +483,7 @@ def delta(landscape: Landscape, radii, points: int = 181) -> np.ndarray:
     r"""Ironing :math:`\Delta(\rho) = \sup f_\rho - \inf f_\rho` over the landscape's domain.
 
     The sup and inf are taken over ``points`` equally spaced x (the offset itself is exact,
-    :func:`rollingball.offset.upper_offset`, with the sup restricted to the domain).
+    :func:`rollingball.numeric.offset.upper_offset`, with the sup restricted to the domain).
     """
     L = landscape
     lo, hi = L.domain[0]
@@ -533,7 +533,7 @@ def unreachable_intervals(landscape: Landscape, radius: float,
                           domain: tuple[float, float]) -> np.ndarray:
     """The rho-unreachable theta intervals (from above) in ``domain``, ``(K, 2)``.
 
-    From :func:`rollingball.reach.unreachable` (swallowtail trimming, endpoints to ~1e-12).
+    From :func:`rollingball.geometry.reach.unreachable` (swallowtail trimming, endpoints to ~1e-12).
     """
     iv = reach.unreachable(landscape, float(radius), domain=domain).intervals
     return np.asarray(iv, dtype=float).reshape(-1, 2)
@@ -550,7 +550,7 @@ def mask_intervals(xs: np.ndarray, mask: np.ndarray) -> np.ndarray:
 # -------------------------------------------------------------------- Unreachable
 @dataclass(frozen=True)
 class UnreachableData:
-    """Unreachable arcs of a 1-D loss for growing radii (from :mod:`rollingball.reach`).
+    """Unreachable arcs of a 1-D loss for growing radii (from :mod:`rollingball.geometry.reach`).
 
     Attributes:
         xs, f: graph samples.

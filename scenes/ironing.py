@@ -1,9 +1,9 @@
 """Ironing (the paper's Figures 2 and 3): the offset of a rough loss flattens as rho grows.
 
 Left: ``weierstrass_like`` (Eq. 13) and its ironed landscape f_rho - rho, morphing through the
-radii (the grey-dilation offset of ``rollingball.offset``).  Right: Delta(rho) = sup f_rho -
+radii (the grey-dilation offset of ``rollingball.numeric.offset``).  Right: Delta(rho) = sup f_rho -
 inf f_rho for the sine on [-3 pi, 3 pi] (log-log), with the plateau Delta = 2 below the critical
-radius rho_c = 1 (``rollingball.reach``) and the 1/rho decay beyond.
+radius rho_c = 1 (``rollingball.geometry.reach``) and the 1/rho decay beyond.
 
     manim -ql scenes/ironing.py Ironing
 """

@@ -1,9 +1,9 @@
 """Unreachable: the arcs of the graph a ball of radius rho can never touch, as rho grows.
 
-The arcs (red) are ``rollingball.reach.unreachable`` (swallowtail trimming of the offset curve);
-they appear exactly when rho passes the critical radius rho_c (``rollingball.reach``), marked on
+The arcs (red) are ``rollingball.geometry.reach.unreachable`` (swallowtail trimming of the offset curve);
+they appear exactly when rho passes the critical radius rho_c (``rollingball.geometry.reach``), marked on
 the rho scale.  A ball of the current radius rests over the middle trough (its centre on the
-exact offset, ``rollingball.offset``): once rho > rho_c it can no longer reach the bottom.
+exact offset, ``rollingball.numeric.offset``): once rho > rho_c it can no longer reach the bottom.
 
     manim -ql scenes/unreachable.py Unreachable
 """

@@ -1,8 +1,8 @@
 """Shared pytest configuration (append-only: each section names its owner).
 
-Scenes section (tests/test_scenes*.py):
+Scenes section (tests/visual/test_scenes*.py):
 - ``--set_test`` / ``--show_diff``: the options of Manim's ``frames_comparison``
-  (``pytest tests/test_scenes_frames.py --set_test`` rewrites tests/control_data/).
+  (``pytest tests/visual/test_scenes_cli.py --set_test`` rewrites tests/visual/control_data/).
 - Manim skips Cairo frame comparisons when the system Cairo is older than 1.18; Debian 12
   ships 1.16, so the threshold is lowered to 1.16 here (our control data are made with
   1.16), and the comparisons run.

@@ -14,8 +14,8 @@ import pytest
 import sympy as sp
 
 from rollingball import Landscape
-from rollingball.landscape import RHO
-from rollingball.report import BEGIN, END, theory_formulas
+from rollingball.paper.report import BEGIN, END, theory_formulas
+from rollingball.symbolic.landscape import RHO
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
@@ -63,7 +63,7 @@ def test_theory_formulas_are_the_package_output():
     text = (DOCS / "theory.md").read_text()
     inside = text.partition(BEGIN)[2].partition(END)[0]
     assert inside.strip() == theory_formulas().strip(), (
-        "docs/theory.md is stale: run rollingball.report.update_theory_page('docs/theory.md')")
+        "docs/theory.md is stale: run rollingball.paper.report.update_theory_page('docs/theory.md')")
 
 
 @pytest.mark.parametrize("loss", ["sine", "parabola", "double_well", "bumpy_bowl"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from rollingball.landscape import Landscape
+from rollingball.symbolic.landscape import Landscape
 
 #: Short names the geometry commands accept for catalog losses.
 ALIASES = {"sin": "sine", "x^2": "parabola", "x**2": "parabola"}

@@ -6,9 +6,9 @@ import argparse
 
 import numpy as np
 
-from rollingball.check import RBO_METHODS, check
 from rollingball.cli._loss import add_loss_arguments, landscape
-from rollingball.engine import PROJECTIONS, roll, sweep
+from rollingball.engine.loop import PROJECTIONS, roll, sweep
+from rollingball.geometry.check import RBO_METHODS, check
 
 
 def register(sub) -> None:

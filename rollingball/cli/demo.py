@@ -35,8 +35,8 @@ def register(sub) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from rollingball.check import check
-    from rollingball.engine import roll
+    from rollingball.engine.loop import roll
+    from rollingball.geometry.check import check
     from rollingball.storyboard import resolve_options
 
     opts = resolve_options("RollingBall")

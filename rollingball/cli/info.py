@@ -7,7 +7,7 @@ import argparse
 import sympy as sp
 
 from rollingball.cli._loss import add_loss_arguments, landscape
-from rollingball.landscape import RHO, Landscape
+from rollingball.symbolic.landscape import RHO, Landscape
 
 
 def register(sub) -> None:

@@ -7,9 +7,9 @@ import argparse
 import numpy as np
 
 from rollingball.cli._loss import add_loss_arguments, landscape
-from rollingball.ironing import ironing, sine_asymptote
-from rollingball.landscape import Landscape
-from rollingball.reach import critical_radius, local_critical_radius
+from rollingball.geometry.ironing import ironing, sine_asymptote
+from rollingball.geometry.reach import critical_radius, local_critical_radius
+from rollingball.symbolic.landscape import Landscape
 
 
 def register(sub) -> None:

@@ -7,8 +7,8 @@ import json
 import shutil
 from pathlib import Path
 
-from rollingball import figures
-from rollingball.report import reproduction_report
+from rollingball.paper import figures
+from rollingball.paper.report import reproduction_report
 
 TARGETS = ("fig2", "fig3", "fig4", "all")
 

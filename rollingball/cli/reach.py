@@ -7,7 +7,7 @@ import argparse
 import numpy as np
 
 from rollingball.cli._loss import add_loss_arguments, landscape
-from rollingball.reach import (
+from rollingball.geometry.reach import (
     SIDES,
     critical_radius,
     local_critical_radius,

@@ -9,7 +9,7 @@ import sys
 import numpy as np
 
 from rollingball.cli._loss import add_loss_arguments, landscape
-from rollingball.engine import METHODS, PROJECTIONS, roll, sweep
+from rollingball.engine.loop import METHODS, PROJECTIONS, roll, sweep
 
 
 def register(sub) -> None:

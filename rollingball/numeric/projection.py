@@ -1,0 +1,767 @@
+r"""Projection of candidate centres onto the loss graph, for a batch of balls.
+
+For a candidate point :math:`\tilde c = (a, b)\in\mathbb R^{d}\times\mathbb R` the footpoint
+(paper Eq. 8) is the nearest point of the graph :math:`\Gamma = \{(\theta, f(\theta))\}`:
+
+.. math::
+
+    \operatorname{proj}_\Gamma(\tilde c) = (\theta^\star, f(\theta^\star)),\qquad
+    \theta^\star = \arg\min_{\theta} g(\theta),\qquad
+    g(\theta) = |\theta - a|^2 + (f(\theta) - b)^2 .
+
+Its stationarity condition is :math:`\tfrac12\nabla g = (\theta - a) + (f - b)\nabla f = 0`.
+
+Three methods share one interface, :func:`project`:
+
+* ``"exact"`` (default): the *globally* nearest point.  In 1-D, certified at the scan
+  resolution:
+
+  1. Newton from the warm start gives a local footpoint :math:`\theta_w` (the
+     *continuation*); :math:`R^2 = \min(g(\theta_w), g(a))` bounds the answer, so the
+     nearest point lies in the window :math:`|\theta - a| \le R`.
+  2. The window is scanned on the global grid :math:`\theta_k = k h` (``h = resolution``,
+     default :func:`feature_scale` / 16, so 16 samples per shortest bump wavelength), from
+     a cache of :math:`(f, f')` on that grid (:class:`~rollingball.numeric.window.GridTable`, filled
+     lazily tile by tile): the scan is arithmetic on cached values.  Blocks of 32 grid
+     points whose f-range (widened by their slope) keeps them farther than :math:`R` are
+     skipped first.
+  3. Every stationary point of :math:`g` the samples reveal (sampled local minima and
+     - to + sign changes of :math:`g'`) whose interval lower bound
+     :math:`\min(g_j, g_{j+1}) - M h^2/8` (:math:`M` from divided differences of
+     :math:`g'`, times 4) can beat :math:`R^2` is polished by safeguarded Newton on the exact
+     :math:`g` to rounding (:func:`~rollingball.numeric.window.minimize_on_grid`); the best wins, the
+     continuation on a tie (relative 1e-11).
+
+  ``certified`` is True where this search completed and the winner is converged (relative
+  residual <= ``tol``, or a Newton step below rounding): global optimality *given* that no
+  bump of f is shorter than the resolution (a property of ``feature_scale``; the estimate
+  is used when the landscape has none).  In :math:`d \ge 2`: multi-start Newton from the
+  warm start, :math:`a`, and the 8 lattice points with the smallest :math:`g` in the window
+  :math:`|\theta - a| \le R`, looked up in a cached lattice of values of f
+  (:mod:`rollingball.numeric.lattice`; spacing ``16/5 * resolution``, ``feature_scale/5`` by
+  default).  A window more than 33 samples across is first narrowed coarse to fine (the
+  best sample of a coarser lattice is a graph point: it bounds :math:`R`); one still over
+  2^14 samples is looked at on a lattice coarser by a power of 2, one under 16 samples
+  across on a finer one (at most 8 times finer).  ``certified`` is False there (no proof is
+  attempted).  The lattices are filled lazily and kept per landscape, so along a
+  trajectory f is evaluated once per lattice point, not once per call; none is the
+  referee's (``feature_scale/4`` and its powers of 2).
+* ``"newton"``: damped Newton from the warm start: the *local* nearest point reached by
+  continuation.  Fast, but it does not see a nearer point behind a ridge.
+* ``"paper"``: the paper's experiments (Section 5): ``steps`` fixed-size gradient steps
+  of size ``gamma`` warm-started at the current footpoint,
+
+  .. math::
+
+      \theta_{k+1} = \theta_k
+          - \gamma\,\big[(\theta_k - a) + (f(\theta_k) - b)\,\nabla f(\theta_k)\big],
+
+  i.e. gradient descent on :math:`\tfrac12 g`.  This is the form of the authors' public code
+  (``mohammedbelgoumri/milestone-d2.5-followup``, ``src/utilities/optim.py`` and
+  ``spatial.py``: both take the step ``(x - a) + (f(x) - b) f'(x)``, half the gradient of the
+  squared distance they name as the loss), so ``gamma`` here means what it meant in the
+  paper's runs (Fig. 3: ``gamma=0.05, steps=20``; Fig. 4: ``gamma=0.001, steps=100``).
+
+Diagnostics.  ``jumped`` (``exact`` only, with a warm start): the global footpoint is not
+the continuation :math:`\theta_w` (a different local minimum of :math:`g`: the candidate
+crossed the medial axis).  ``second``: the distance of the best other local nearest point
+among the polished near-best candidates (``exact`` only; ``inf`` when none came within the
+pruning margin): ``second == distance`` to rounding means two contacts.  ``newton`` and
+``paper`` report ``jumped = certified = False`` and ``second = inf``.
+
+Vertical scale.  With ``scale`` :math:`=\lambda\ne 1` the metric is that of
+:math:`(\theta, \lambda f)`: the projection is onto the graph of :math:`\lambda f`, the
+candidates' last coordinate, the returned footpoints' last coordinate and all distances are
+in those scaled coordinates (:math:`g = |\theta-a|^2 + (\lambda f(\theta) - b)^2`).
+"""
+
+from __future__ import annotations
+
+import weakref
+from dataclasses import dataclass
+
+import numpy as np
+
+from rollingball.numeric.lattice import best_lattice_points, lattice
+from rollingball.numeric.window import GridTable, minimize_on_grid
+from rollingball.symbolic.landscape import Landscape
+from rollingball.symbolic.scales import feature_scale
+
+__all__ = ["Projection", "project", "METHODS"]
+
+#: The projection methods, default first.
+METHODS = ("exact", "newton", "paper")
+
+#: Samples per shortest bump wavelength in the 1-D window scan (default resolution).
+SAMPLES_PER_WAVELENGTH = 16
+
+#: Lattice points per shortest bump wavelength that seed the d-D search (d >= 2).
+ND_SAMPLES_PER_WAVELENGTH = 5
+
+_EPS = np.finfo(float).eps
+
+
+@dataclass(frozen=True)
+class Projection:
+    """Footpoints of a batch of candidates and per-ball diagnostics (leading dimension N)."""
+
+    theta: np.ndarray  #: (N, d) footpoint parameters
+    point: np.ndarray  #: (N, d+1) footpoints (theta, lambda f(theta))
+    distance: np.ndarray  #: (N,) |c~ - point|
+    #: (N,) iterations: ``paper`` its P steps; ``newton`` the tabulated continuation's plus
+    #: the exact polish's (1-D); ``exact`` the continuation's (1-D) or the winning start's
+    iterations: np.ndarray
+    residual: np.ndarray  #: (N,) relative stationarity residual of g at theta
+    #: (N,) the footpoint moved discontinuously: the global nearest point is not the one
+    #: continuation from the warm start reaches (the candidate crossed the medial axis)
+    jumped: np.ndarray
+    certified: np.ndarray  #: (N,) global optimality established
+    #: (N,) distance of the best other local nearest point (inf if none); a tie with
+    #: ``distance`` means a point of the medial axis (a ball touching at two points)
+    second: np.ndarray
+
+    def __len__(self) -> int:
+        return self.distance.shape[0]
+
+
+# --------------------------------------------------------------------------- graph
+class _Graph:
+    """The graph of lambda*f with vectorised (N, d) numerics."""
+
+    def __init__(self, landscape: Landscape, scale: float):
+        self.L = landscape
+        self.d = landscape.dim
+        self.lam = float(scale)
+
+    def F(self, theta: np.ndarray) -> np.ndarray:
+        x = theta[:, 0] if self.d == 1 else theta
+        return self.lam * self.L.f(x)
+
+    def FG(self, theta):
+        x = theta[:, 0] if self.d == 1 else theta
+        f, g = self.L.value_and_grad(x)
+        return self.lam * f, self.lam * g
+
+    def FGH(self, theta):
+        x = theta[:, 0] if self.d == 1 else theta
+        f, g, h = self.L.value_grad_hess(x)
+        return self.lam * f, self.lam * g, self.lam * h
+
+
+def _relative_residual(u, r, dF):
+    """|u + r dF| / (|u| + |r| |dF|): stationarity of g relative to its two terms."""
+    grad = u + r[:, None] * dF
+    num = np.sqrt(np.sum(grad * grad, axis=-1))
+    den = np.sqrt(np.sum(u * u, axis=-1)) + np.abs(r) * np.sqrt(np.sum(dF * dF, axis=-1))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(num == 0, 0.0, num / np.maximum(den, 1e-300))
+
+
+# -------------------------------------------------------------------------- newton
+def _accept(new, a, b, F, dF, h0, gn0, slope, t):
+    """Armijo decrease of h = g/2, or (at rounding level, where h cannot show a decrease)
+    no increase of h beyond rounding together with a smaller gradient."""
+    u = new - a
+    r = F - b
+    ht = 0.5 * (np.sum(u * u, axis=-1) + r * r)
+    armijo = ht <= h0 + 1e-4 * t * np.minimum(slope, 0.0)
+    grad = u + r[:, None] * dF
+    # the rounding error of h: eps * (h + |theta| |u| + |F| |r|)
+    noise = 64 * _EPS * (h0 + np.sqrt(np.sum(new * new, axis=-1) * np.sum(u * u, axis=-1))
+                         + np.abs(F) * np.abs(r)) + 1e-300
+    flat = (ht <= h0 + noise) & (np.sum(grad * grad, axis=-1) < gn0)
+    return armijo | flat, ht
+
+
+def _newton(G: _Graph, a, b, theta0, *, tol=1e-12, max_iter=50, radius=None):
+    """Damped (safeguarded) Newton on h = g/2 from ``theta0``, vectorised over rows.
+
+    Uses the Hessian :math:`I + \\nabla F\\nabla F^T + (F-b)\\nabla^2 F` where it is positive
+    definite, else the Gauss-Newton matrix :math:`I + \\nabla F\\nabla F^T` (always a descent
+    direction), a step capped so that :math:`|\\theta - a|` never exceeds the current distance,
+    and Armijo backtracking.  Returns ``(theta, F, dF, iterations, residual, converged)``;
+    converged means residual <= tol, or a step at rounding level (the residual's floor is the
+    rounding error of evaluating f and f', which can exceed tol * distance when the distance
+    is tiny).
+    """
+    n, d = theta0.shape
+    theta = theta0.copy()
+    F, dF, d2F = G.FGH(theta)
+    iters = np.zeros(n, dtype=np.int64)
+    res = np.full(n, np.inf)
+    conv = np.zeros(n, dtype=bool)
+    active = np.ones(n, dtype=bool)
+    eye = np.eye(d)
+    grow = np.ones(n)
+    for _ in range(max_iter + 1):
+        ia = np.flatnonzero(active)
+        if ia.size == 0:
+            break
+        th, Fa, gF, hF = theta[ia], F[ia], dF[ia], d2F[ia]
+        aa, ba = a[ia], b[ia]
+        u = th - aa
+        r = Fa - ba
+        grad = u + r[:, None] * gF
+        rr = _relative_residual(u, r, gF)
+        res[ia] = rr
+        conv[ia] = rr <= tol
+        stop = (rr <= tol) | ~np.isfinite(rr) | (iters[ia] >= max_iter)
+        if np.any(stop):
+            active[ia[stop]] = False
+            keep = ~stop
+            ia, th, Fa, gF, hF, aa, ba, u, r, grad = (
+                z[keep] for z in (ia, th, Fa, gF, hF, aa, ba, u, r, grad))
+            if ia.size == 0:
+                break
+        h0 = 0.5 * (np.sum(u * u, axis=-1) + r * r)
+        if d == 1:
+            J = 1.0 + gF[:, 0] ** 2
+            H = J + r * hF[:, 0, 0]
+            pd = H > 0
+            M = np.where(pd, H, J)
+            step = -grad / M[:, None]
+        else:
+            J = eye + gF[:, :, None] * gF[:, None, :]
+            H = J + r[:, None, None] * hF
+            finite = np.all(np.isfinite(H), axis=(1, 2)) & np.all(np.isfinite(J), axis=(1, 2))
+            H = np.where(finite[:, None, None], H, eye)
+            pd = np.linalg.eigvalsh(H)[:, 0] > 1e-14 * (1.0 + np.abs(H).max(axis=(1, 2)))
+            M = np.where(pd[:, None, None], H, np.where(finite[:, None, None], J, eye))
+            step = -np.linalg.solve(M, np.where(finite[:, None], grad, 0.0)[..., None])[..., 0]
+        # where the Hessian is not positive definite the Gauss-Newton step is cautious (near a
+        # flat, degenerate minimum it crawls): stretch it by 2^k after k full such steps
+        grow[ia] = np.where(pd, 1.0, grow[ia])
+        step = step * grow[ia, None]
+        # never leave the ball |theta - a| <= current distance (nearest points lie inside)
+        dist = np.sqrt(2.0 * h0)
+        new = th + step
+        off = np.sqrt(np.sum((new - aa) ** 2, axis=-1))
+        shrink = np.where(off > dist, dist / np.maximum(off, 1e-300), 1.0)
+        new = aa + (new - aa) * shrink[:, None]
+        step = new - th
+        slope = np.sum(grad * step, axis=-1)
+        t = np.ones(ia.size)
+        Ft, gFt, hFt = G.FGH(new)
+        gn0 = np.sum(grad * grad, axis=-1)
+        ok, ht = _accept(new, aa, ba, Ft, gFt, h0, gn0, slope, t)
+        bad = ~ok
+        for _ in range(40):
+            ib = np.flatnonzero(bad)
+            if ib.size == 0:
+                break
+            # backtrack to the minimiser of the quadratic through h0, slope and h(t),
+            # kept within [t/50, t/2]
+            tb, sb = t[ib], np.minimum(slope[ib], 0.0)
+            with np.errstate(all="ignore"):
+                q = -sb * tb * tb / (2.0 * (ht[ib] - h0[ib] - sb * tb))
+            t[ib] = np.where(np.isfinite(q), np.clip(q, tb / 50, tb / 2), tb / 10)
+            new[ib] = th[ib] + t[ib, None] * step[ib]
+            Fb, gb, hb = G.FGH(new[ib])
+            Ft[ib], gFt[ib], hFt[ib] = Fb, gb, hb
+            okb, ht[ib] = _accept(new[ib], aa[ib], ba[ib], Fb, gb, h0[ib], gn0[ib],
+                                  slope[ib], t[ib])
+            bad[ib] = ~okb
+        # a step that cannot decrease h any more: we are at rounding level
+        tiny = bad | (np.sqrt(np.sum((t[:, None] * step) ** 2, axis=-1))
+                      <= 4 * _EPS * (1.0 + np.sqrt(np.sum(th * th, axis=-1))))
+        acc = ~bad
+        grow[ia] = np.where(~pd & acc & (t == 1.0), np.minimum(grow[ia] * 2.0, 2.0**20),
+                            np.where(acc, grow[ia], 1.0))
+        theta[ia[acc]] = new[acc]
+        F[ia[acc]], dF[ia[acc]], d2F[ia[acc]] = Ft[acc], gFt[acc], hFt[acc]
+        iters[ia] += 1
+        if np.any(tiny):
+            it = ia[tiny]
+            active[it] = False
+            conv[it] = True
+            u2 = theta[it] - a[it]
+            res[it] = _relative_residual(u2, F[it] - b[it], dF[it])
+    return theta, F, dF, iters, res, conv
+
+
+def _newton_scalar(fgh, a, b, x0, *, tol=1e-12, max_iter=50):
+    """:func:`_newton` for d = 1 on flat arrays (the same algorithm, less overhead).
+
+    ``fgh(x) -> (F, F', F'')`` on flat arrays; ``a``, ``b``, ``x0`` flat.  Returns
+    ``(x, F, F', iterations, residual, converged)``.
+    """
+    n = x0.size
+    x = x0.copy()
+    F, D, C = fgh(x)
+    iters = np.zeros(n, dtype=np.int64)
+    res = np.full(n, np.inf)
+    conv = np.zeros(n, dtype=bool)
+    grow = np.ones(n)
+    act = np.arange(n)
+    abs_ = np.abs
+    for _ in range(max_iter + 1):
+        if act.size == 0:
+            break
+        xa, Fa, Da, Ca, aa, ba = x[act], F[act], D[act], C[act], a[act], b[act]
+        u = xa - aa
+        r = Fa - ba
+        gr = u + r * Da
+        den = abs_(u) + abs_(r) * abs_(Da)
+        rr = np.where(gr == 0, 0.0, abs_(gr) / np.maximum(den, 1e-300))
+        res[act] = rr
+        ok = rr <= tol
+        conv[act] = ok
+        stop = ok | ~np.isfinite(rr) | (iters[act] >= max_iter)
+        if stop.any():
+            keep = ~stop
+            act, xa, Fa, Da, Ca, aa, ba, u, r, gr = (
+                z[keep] for z in (act, xa, Fa, Da, Ca, aa, ba, u, r, gr))
+            if act.size == 0:
+                break
+        h0 = 0.5 * (u * u + r * r)
+        J = 1.0 + Da * Da
+        H = J + r * Ca
+        pd = H > 0
+        gw = np.where(pd, 1.0, grow[act])
+        step = -gr / np.where(pd, H, J) * gw
+        dist = np.sqrt(2.0 * h0)
+        new = np.clip(xa + step, aa - dist, aa + dist)
+        step = new - xa
+        slope = np.minimum(gr * step, 0.0)
+        gn0 = gr * gr
+        t = np.ones(act.size)
+        Ft, Dt, Ct = fgh(new)
+
+        def accept(xn, Fn, Dn, a_, b_, h0_, gn0_, slope_, t_):
+            un, rn = xn - a_, Fn - b_
+            ht = 0.5 * (un * un + rn * rn)
+            grn = un + rn * Dn
+            noise = 64 * _EPS * (h0_ + abs_(xn) * abs_(un) + abs_(Fn) * abs_(rn)) + 1e-300
+            good = (ht <= h0_ + 1e-4 * t_ * slope_) | ((ht <= h0_ + noise) & (grn * grn < gn0_))
+            return good, ht
+
+        good, ht = accept(new, Ft, Dt, aa, ba, h0, gn0, slope, t)
+        bad = ~good
+        for _ in range(40):
+            ib = np.flatnonzero(bad)
+            if ib.size == 0:
+                break
+            tb, sb = t[ib], slope[ib]
+            with np.errstate(all="ignore"):
+                q = -sb * tb * tb / (2.0 * (ht[ib] - h0[ib] - sb * tb))
+            t[ib] = np.where(np.isfinite(q), np.clip(q, tb / 50, tb / 2), tb / 10)
+            new[ib] = xa[ib] + t[ib] * step[ib]
+            Fb, Db, Cb = fgh(new[ib])
+            Ft[ib], Dt[ib], Ct[ib] = Fb, Db, Cb
+            gb, ht[ib] = accept(new[ib], Fb, Db, aa[ib], ba[ib], h0[ib], gn0[ib], slope[ib],
+                                t[ib])
+            bad[ib] = ~gb
+        tiny = bad | (abs_(t * step) <= 4 * _EPS * (1.0 + abs_(xa)))
+        acc = ~bad
+        grow[act] = np.where(~pd & acc & (t == 1.0), np.minimum(gw * 2.0, 2.0**20),
+                             np.where(acc, gw, 1.0))
+        ia = act[acc]
+        x[ia], F[ia], D[ia], C[ia] = new[acc], Ft[acc], Dt[acc], Ct[acc]
+        iters[act] += 1
+        if tiny.any():
+            it = act[tiny]
+            conv[it] = True
+            u2, r2 = x[it] - a[it], F[it] - b[it]
+            g2 = u2 + r2 * D[it]
+            d2 = abs_(u2) + abs_(r2) * abs_(D[it])
+            res[it] = np.where(g2 == 0, 0.0, abs_(g2) / np.maximum(d2, 1e-300))
+            act = act[~tiny]
+    return x, F, D, iters, res, conv
+
+
+# ------------------------------------------------------------------------ checks
+def _check(landscape, candidates, method, warm, resolution, gamma, steps, scale):
+    L = Landscape(landscape)
+    d = L.dim
+    if method not in METHODS:
+        raise ValueError(f"unknown projection method {method!r}; choose one of {METHODS}")
+    c = np.asarray(candidates, dtype=float)
+    if c.ndim != 2 or c.shape[1] != d + 1:
+        raise ValueError(f"candidates of a {d}-D loss must have shape (N, {d + 1}), "
+                         f"got {c.shape}")
+    if not np.all(np.isfinite(c)):
+        raise ValueError("candidates must be finite (got NaN or inf)")
+    if warm is not None:
+        w = np.asarray(warm, dtype=float)
+        if d == 1 and w.shape == (c.shape[0],):
+            w = w[:, None]
+        if w.shape != (c.shape[0], d):
+            raise ValueError(f"warm must have shape ({c.shape[0]}, {d}), got {w.shape}")
+        if not np.all(np.isfinite(w)):
+            raise ValueError("warm starts must be finite (got NaN or inf)")
+        warm = w
+    if resolution is not None and not (np.isfinite(resolution) and resolution > 0):
+        raise ValueError(f"resolution must be positive, got {resolution}")
+    if not (np.isfinite(gamma) and gamma > 0):
+        raise ValueError(f"gamma must be positive, got {gamma}")
+    if int(steps) != steps or steps < 1:
+        raise ValueError(f"steps must be a positive integer, got {steps}")
+    if not (np.isfinite(scale) and scale > 0):
+        raise ValueError(f"scale must be positive, got {scale}")
+    return L, c, warm
+
+
+# ----------------------------------------------------------------------- project
+def project(
+    landscape,
+    candidates,
+    *,
+    method: str = "exact",
+    warm=None,
+    resolution: float | None = None,
+    gamma: float = 0.05,
+    steps: int = 20,
+    scale: float = 1.0,
+    tol: float = 1e-12,
+    max_iter: int = 50,
+) -> Projection:
+    r"""Project candidate centres onto the graph of the loss (paper Eq. 8).
+
+    .. math::
+
+        \theta^\star_i = \arg\min_\theta\ |\theta - a_i|^2 + (\lambda f(\theta) - b_i)^2,
+        \qquad p_i = (\theta^\star_i, \lambda f(\theta^\star_i)).
+
+    Args:
+        landscape: a :class:`~rollingball.symbolic.landscape.Landscape` (or anything it accepts).
+        candidates: ``(N, d+1)`` points :math:`\tilde c_i = (a_i, b_i)`.
+        method: ``"exact"`` (global, default), ``"newton"`` (local, from ``warm``) or
+            ``"paper"`` (``steps`` gradient steps of size ``gamma`` from ``warm``).
+        warm: ``(N, d)`` starts (e.g. the previous footpoints); default the candidates'
+            horizontal positions :math:`a_i`.
+        resolution: sample spacing of the 1-D window scan (``exact``); the d-D seed
+            lattice's spacing is 16/5 of it; default ``feature_scale(landscape) / 16`` (a
+            landscape without bumps: a 256th of its domain).  Finer is safer and slower.
+        gamma, steps: the ``paper`` method's step size and step count (P).
+        scale: the vertical scale :math:`\lambda` (the metric on :math:`(\theta, \lambda f)`).
+        tol: relative stationarity residual at which Newton stops.
+        max_iter: most Newton iterations per start.
+
+    Returns:
+        a :class:`Projection`.
+
+    Example:
+        >>> from rollingball import Landscape
+        >>> P = project(Landscape("x^2"), [[0.0, 2.0]])
+        >>> [round(float(t), 12) for t in P.theta[:, 0]], round(float(P.distance[0]), 12)
+        ([-1.224744871392], 1.322875655532)
+
+    The answer at (0, 2) is one of the two symmetric footpoints
+    :math:`\theta = \pm\sqrt{3/2}` at distance :math:`\sqrt 7/2`; ``second`` is the other.
+
+    References:
+        Paper Eq. 8 (the footpoint), Section 2.2 (projection, medial axis), Section 5 (the
+        ``paper`` method's fixed-step solver).
+    """
+    L, c, warm = _check(landscape, candidates, method, warm, resolution, gamma, steps, scale)
+    G = _Graph(L, scale)
+    n, d = c.shape[0], L.dim
+    a, b = c[:, :d], c[:, d]
+    start = a.copy() if warm is None else warm
+    if method == "paper":
+        return _paper(G, a, b, start, gamma, int(steps))
+    if method == "newton":
+        if d == 1:
+            theta, F, dF, iters, res, _ = _newton_1d(G, a, b, start, resolution, tol, max_iter)
+        else:
+            theta, F, dF, iters, res, _ = _newton(G, a, b, start, tol=tol, max_iter=max_iter)
+        return _finish(G, a, b, theta, F, iters, res, np.zeros(n, bool), np.zeros(n, bool),
+                       np.full(n, np.inf))
+    if d == 1:
+        return _exact_1d(G, a, b, start, warm is not None, resolution, tol, max_iter)
+    return _exact_nd(G, a, b, start, warm is not None, resolution, tol, max_iter)
+
+
+def _finish(G, a, b, theta, F, iters, res, jumped, certified, second):
+    point = np.concatenate([theta, F[:, None]], axis=1)
+    diff = point - np.concatenate([a, b[:, None]], axis=1)
+    dist = np.sqrt(np.sum(diff * diff, axis=1))
+    return Projection(theta=theta, point=point, distance=dist, iterations=iters,
+                      residual=res, jumped=jumped, certified=certified, second=second)
+
+
+def _paper(G, a, b, start, gamma, steps):
+    theta = start.copy()
+    for _ in range(steps):
+        F, dF = G.FG(theta)
+        theta = theta - gamma * ((theta - a) + (F - b)[:, None] * dF)
+    F, dF = G.FG(theta)
+    res = _relative_residual(theta - a, F - b, dF)
+    n = a.shape[0]
+    return _finish(G, a, b, theta, F, np.full(n, steps, dtype=np.int64), res,
+                   np.zeros(n, bool), np.zeros(n, bool), np.full(n, np.inf))
+
+
+_GRID_TABLES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _grid_table(L: Landscape, h: float) -> GridTable:
+    """The cached table of (f, f') on the grid k*h of this landscape."""
+    per = _GRID_TABLES.setdefault(L, {})
+    if h not in per:
+        def fg(x, L=L):
+            f, g = L.value_and_grad(x)
+            return np.stack([f, g[..., 0]])
+        per[h] = GridTable(fg, h, 2)
+    return per[h]
+
+
+def _grid_spacing(G: _Graph, resolution) -> float:
+    """The 1-D scan spacing: resolution, else feature_scale/16; for a landscape without
+    bumps (infinite feature scale) a 256th of the domain's first side, rounded down to a
+    power of two."""
+    if resolution is not None:
+        return float(resolution)
+    ell = feature_scale(G.L)
+    if np.isfinite(ell):
+        return float(ell / SAMPLES_PER_WAVELENGTH)
+    lo, hi = G.L.domain[0]
+    return float(2.0 ** np.floor(np.log2((hi - lo) / 256)))
+
+
+def _lattice_spacing(G: _Graph, resolution) -> float:
+    """The d-D seed lattice's spacing: the scan spacing times 16/5 (feature_scale/5 by
+    default; never a power-of-2 multiple of the referee's feature_scale/4 lattice)."""
+    return _grid_spacing(G, resolution) * SAMPLES_PER_WAVELENGTH / ND_SAMPLES_PER_WAVELENGTH
+
+
+def _prune_blocks(table, klo, khi, h, a, b, lam, upper, min_blocks=6):
+    r"""The pieces of each window that can hold a point nearer than ``sqrt(upper)``.
+
+    A block of grid points :math:`[x_s, x_e]` (plus the interval to the next block) whose
+    values of f lie in :math:`[m, M]` and slopes in :math:`|f'|\le S` holds only graph
+    points with :math:`\lambda f \in [\lambda m - \delta, \lambda M + \delta]`,
+    :math:`\delta = 1.5\,\lambda S h`, so
+
+    .. math::  g \ge \operatorname{dist}(a, [x_s, x_e + h])^2
+                     + \operatorname{dist}(b, [\lambda m - \delta, \lambda M + \delta])^2 ;
+
+    blocks whose bound exceeds ``upper`` are dropped and runs of kept blocks become segments
+    (one sample of overlap on each side).  Returns None when the windows are too short
+    (fewer than ``min_blocks`` blocks) for pruning to pay.
+    """
+    B = table.BLOCK
+    blo, bhi = klo // B, khi // B
+    nb = bhi - blo + 1
+    if nb.max() < min_blocks:
+        return None
+    n = klo.size
+    own = np.repeat(np.arange(n), nb)
+    firstb = np.cumsum(nb) - nb
+    kb = blo[own] + (np.arange(own.size) - firstb[own])
+    bmin, bmax, bslope, _ = table.blocks(kb)
+    delta = 1.5 * lam * bslope * h
+    xs, xe = kb * B * h, (kb * B + B) * h
+    dx = np.maximum(0.0, np.maximum(xs - a[own], a[own] - xe))
+    dy = np.maximum(0.0, np.maximum(lam * bmin - delta - b[own], b[own] - lam * bmax - delta))
+    keep = dx * dx + dy * dy <= upper[own]
+    idx = np.flatnonzero(keep)
+    if idx.size == 0:
+        return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int64)
+    # runs of consecutive kept blocks of one window
+    brk = np.r_[True, (np.diff(idx) != 1) | (own[idx[1:]] != own[idx[:-1]])]
+    rs = idx[brk]
+    re = idx[np.r_[brk[1:], True]]
+    wo = own[rs]
+    slo = np.maximum(kb[rs] * B - 1, klo[wo])
+    shi = np.minimum(kb[re] * B + B, khi[wo])
+    return slo, shi, wo
+
+
+class _TabGraph:
+    """lambda f by cubic Hermite interpolation of the cached (f, f') grid table: a cheap,
+    C^1 stand-in for the exact graph (interpolation error ~ h^4 max|f^(4)|/384), used to run
+    Newton's continuation before an exact polish."""
+
+    def __init__(self, G: _Graph, table: GridTable):
+        self.lam, self.table, self.h = G.lam, table, table.h
+
+    def FGH(self, theta):
+        F, dF, d2F = self.fgh(theta[:, 0])
+        return F, dF[:, None], d2F[:, None, None]
+
+    def fgh(self, x):
+        """(F, F', F'') on flat arrays."""
+        h = self.h
+        k = np.floor(x / h).astype(np.int64)
+        s = x / h - k
+        v = self.table(np.concatenate([k, k + 1]))
+        m = k.size
+        f0, d0, f1, d1 = v[0, :m], v[1, :m] * h, v[0, m:], v[1, m:] * h
+        s2 = s * s
+        s3 = s2 * s
+        df = f0 - f1
+        F = ((2 * s3 - 3 * s2 + 1) * f0 + (s3 - 2 * s2 + s) * d0 + (3 * s2 - 2 * s3) * f1
+             + (s3 - s2) * d1)
+        dF = ((6 * s2 - 6 * s) * df + (3 * s2 - 4 * s + 1) * d0 + (3 * s2 - 2 * s) * d1) / h
+        d2F = ((12 * s - 6) * df + (6 * s - 4) * d0 + (6 * s - 2) * d1) / (h * h)
+        lam = self.lam
+        return lam * F, lam * dF, lam * d2F
+
+
+def _newton_1d(G, a, b, start, resolution, tol, max_iter):
+    """Newton in 1-D: the continuation on the tabulated graph, then an exact polish."""
+    table = _grid_table(G.L, _grid_spacing(G, resolution))
+    x1, _, _, it1, _, _ = _newton_scalar(_TabGraph(G, table).fgh, a[:, 0], b, start[:, 0],
+                                         tol=tol, max_iter=max_iter)
+
+    def exact(x):
+        F, dF, d2F = G.FGH(x[:, None])
+        return F, dF[:, 0], d2F[:, 0, 0]
+
+    x, F, D, iters, res, conv = _newton_scalar(exact, a[:, 0], b, x1, tol=tol,
+                                               max_iter=max_iter)
+    return x[:, None], F, D[:, None], iters + it1, res, conv
+
+
+def _exact_1d(G, a, b, start, has_warm, resolution, tol, max_iter):
+    n = a.shape[0]
+    aa, bb, lam = a[:, 0], b, G.lam
+    h = _grid_spacing(G, resolution)
+    table = _grid_table(G.L, h)
+    # 1. the continuation from the warm start, on the tabulated graph (cheap), valued exactly
+    tw, _, _, iw, _, _ = _newton_scalar(_TabGraph(G, table).fgh, aa, bb, start[:, 0],
+                                        tol=tol, max_iter=max_iter)
+    thw = tw[:, None]
+    gw = (tw - aa) ** 2 + (G.F(thw) - bb) ** 2
+    ga = (G.F(a) - bb) ** 2
+    U = np.minimum(gw, ga)
+    R = np.sqrt(U)
+    # 2. scan the window |theta - a| <= R (a hair wider: the answer is strictly inside)
+    pad = R * 1e-9 + 4 * _EPS * (1.0 + np.abs(aa))
+    klo = np.floor((aa - R - pad) / h).astype(np.int64)
+    khi = np.ceil((aa + R + pad) / h).astype(np.int64)
+
+    def sample(k, i):
+        f, df = table(k)
+        x = k * h
+        u, r = x - aa[i], lam * f - bb[i]
+        return u * u + r * r, 2 * (u + r * (lam * df))
+
+    def fgh(x, i):
+        F, dF, d2F = G.FGH(x[:, None])
+        dF, d2F = dF[:, 0], d2F[:, 0, 0]
+        u, r = x - aa[i], F - bb[i]
+        return u * u + r * r, 2 * (u + r * dF), 2 * (1 + dF * dF + r * d2F)
+
+    upper = U * (1 + 1e-12) + 1e-300
+    segs = _prune_blocks(table, klo, khi, h, aa, bb, lam, upper)
+    if segs is None:
+        win = minimize_on_grid(sample, fgh, klo, khi, h, upper=upper)
+    else:
+        slo, shi, sown = segs
+        win = minimize_on_grid(sample, fgh, slo, shi, h, upper=upper, owner=sown, n_windows=n)
+    # 3. the winner: the window's best, or the continuation's minimum on a tie
+    basin = 1e-6 * (1.0 + np.abs(tw))
+    with np.errstate(invalid="ignore"):
+        near1 = np.abs(win.x - tw) <= basin
+        near2 = np.abs(win.x2 - tw) <= basin
+    tie = 1e-11 * np.abs(win.value) + 1e-300
+    take2 = ~near1 & near2 & (win.value2 <= win.value + tie)
+    theta = np.where(take2, win.x2, win.x)
+    value = np.where(take2, win.value2, win.value)
+    slope = np.where(take2, win.slope2, win.slope)
+    curv = np.where(take2, np.nan, win.curvature)
+    lost = ~np.isfinite(value)  # nothing polished (rounding at a bound): exact Newton
+    if np.any(lost):
+        il = np.flatnonzero(lost)
+        tl, Fl, _, _, _, _ = _newton(G, a[il], b[il], thw[il], tol=tol, max_iter=max_iter)
+        theta[il] = tl[:, 0]
+        value[il] = (tl[:, 0] - aa[il]) ** 2 + (Fl - bb[il]) ** 2
+        slope[il], curv[il] = np.nan, np.nan
+    jumped = (np.abs(theta - tw) > basin) if has_warm else np.zeros(n, bool)
+    # the best other local nearest point among the polished candidates (near-ties)
+    sep = 1e-7 * (1.0 + np.abs(theta))
+    with np.errstate(invalid="ignore"):
+        stationary2 = np.abs(win.slope2) <= 1e-8 * (np.abs(win.x2 - aa) + 1e-300)
+    second = np.full(n, np.inf)
+    for xo, vo in ((win.x, win.value), (win.x2, np.where(stationary2, win.value2, np.inf))):
+        with np.errstate(invalid="ignore"):
+            far = np.abs(xo - theta) > sep
+        second = np.where(far & (vo < second), vo, second)
+    th = theta[:, None]
+    F, dF = G.FG(th)
+    res = _relative_residual(th - a, F - b, dF)
+    # converged: relative residual <= tol, or a Newton step |g'/g''| below rounding
+    with np.errstate(invalid="ignore", divide="ignore"):
+        step = np.abs(slope) / np.where(curv > 0, curv, np.nan)
+    conv = (res <= tol) | (step <= 8 * _EPS * np.maximum(1.0, np.abs(theta)))
+    certified = np.isfinite(value) & conv
+    return _finish(G, a, b, th, F, iw, res, jumped, certified, np.sqrt(second))
+
+
+def _lattice_seeds(G, a, b, U, h0, keep, max_window=1 << 14, min_across=16, max_refine=3,
+                   probe=33, max_samples=1 << 20):
+    """The ``keep`` best lattice points of g in each disk |q - a| <= sqrt(U) (n, keep, d).
+
+    Each window is looked at on the cached lattice of spacing ``h0 * 2**level``: level 0
+    unless the window is more than ``max_window`` samples (coarser, so that it fits) or
+    fewer than ``min_across`` samples across (finer, at most ``max_refine`` halvings).
+    Windows wider than ``probe`` samples across are first narrowed coarse to fine: the best
+    point of a look at a ``probe``-wide lattice is a graph point, so U <= its g.  A window
+    that is not finite (f overflowed) gets a's.
+    """
+    n, d = a.shape
+    seeds = np.repeat(a[:, None, :], keep, axis=1)
+    ok = np.isfinite(U)
+    U = np.where(ok, U, 0.0)
+
+    def levels(cap, low=None):
+        with np.errstate(divide="ignore"):
+            across = 2 * np.sqrt(U) / h0 + 2
+            lv = np.maximum(np.ceil(np.log2(across / cap)), 0 if low is None else
+                            np.clip(np.floor(np.log2(across / low)), -max_refine, 0))
+        return np.where(ok, lv, 0).astype(int)
+
+    for _ in range(8):  # coarse to fine: each look narrows the windows it can
+        lv = levels(probe)
+        shrunk = False
+        for p in np.unique(lv[lv > 0]):
+            i = np.flatnonzero(lv == p)
+            _, g = best_lattice_points(lattice(G.L, h0 * 2.0**p, G.lam), a[i], b[i], U[i], 1,
+                                       max_samples)
+            better = g[:, 0] < 0.81 * U[i]  # a shrink of R by 10 % at least
+            U[i[better]] = g[better, 0]
+            shrunk |= bool(np.any(better))
+        if not shrunk:
+            break
+    lv = levels(max(5, int(max_window ** (1 / d))), min_across)
+    for p in np.unique(lv[ok]):
+        i = np.flatnonzero(ok & (lv == p))
+        found, _ = best_lattice_points(lattice(G.L, h0 * 2.0**p, G.lam), a[i], b[i], U[i], keep,
+                                       max_samples)
+        seeds[i, :found.shape[1]] = found
+    return seeds
+
+
+def _exact_nd(G, a, b, start, has_warm, resolution, tol, max_iter, keep=8):
+    n, d = a.shape
+    thw, Fw, _, iw, rw, cw = _newton(G, a, b, start, tol=tol, max_iter=max_iter)
+    gw = np.sum((thw - a) ** 2, axis=1) + (Fw - b) ** 2
+    ga = (G.F(a) - b) ** 2
+    seeds = _lattice_seeds(G, a, b, np.minimum(gw, ga), _lattice_spacing(G, resolution), keep)
+    seeds = np.concatenate([seeds, a[:, None, :]], axis=1)
+    s = seeds.shape[1]
+    rep = np.repeat(np.arange(n), s)
+    th, F, _, it, rs, _ = _newton(G, a[rep], b[rep], seeds.reshape(-1, d), tol=tol,
+                               max_iter=max_iter)
+    val = (np.sum((th - a[rep]) ** 2, axis=1) + (F - b[rep]) ** 2).reshape(n, s)
+    th = th.reshape(n, s, d)
+    # the continuation competes too (preferred on a tie)
+    val = np.concatenate([gw[:, None], val], axis=1)
+    th = np.concatenate([thw[:, None, :], th], axis=1)
+    it = np.concatenate([iw[:, None], it.reshape(n, s)], axis=1)
+    tie = 1e-11 * gw + 1e-300
+    adj = val.copy()
+    adj[:, 0] -= tie
+    win = np.argmin(adj, axis=1)
+    theta = th[np.arange(n), win]
+    sep = 1e-7 * (1.0 + np.sqrt(np.sum(theta ** 2, axis=1)))
+    far = np.sqrt(np.sum((th - theta[:, None, :]) ** 2, axis=-1)) > sep[:, None]
+    second = np.sqrt(np.min(np.where(far, val, np.inf), axis=1))
+    jumped = (np.sqrt(np.sum((theta - thw) ** 2, axis=1)) > sep) if has_warm else np.zeros(
+        n, bool)
+    F, dF = G.FG(theta)
+    res = _relative_residual(theta - a, F - b, dF)
+    return _finish(G, a, b, theta, F, it[np.arange(n), win], res, jumped,
+                   np.zeros(n, bool), second)

@@ -1,0 +1,2 @@
+"""The paper's figures, their data, the published-code variants and the reproduction report.
+"""

@@ -1,0 +1,167 @@
+"""Safe parsing: accepted syntax gives the right expression, hostile text is refused."""
+
+import subprocess
+import sys
+
+import pytest
+import sympy as sp
+
+from rollingball.cli import main as cli_main
+from rollingball.symbolic.parsing import parse_loss
+
+x, y = sp.symbols("x y", real=True)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("x^4 - x^2", x**4 - x**2),
+        ("2x", 2 * x),
+        ("3sin(x)", 3 * sp.sin(x)),
+        ("(x+1)(x-1)", (x + 1) * (x - 1)),
+        ("0.1*x", sp.Rational(1, 10) * x),
+        ("1e-3 x^2", sp.Rational(1, 1000) * x**2),
+        ("cos(3x)/3 + x^2/10", sp.cos(3 * x) / 3 + x**2 / 10),
+        ("exp(-x^2) + log(1 + x^2) + sqrt(1 + x^2)", sp.exp(-x**2) + sp.log(1 + x**2)
+         + sp.sqrt(1 + x**2)),
+        ("tanh(x) + sinh(x) + cosh(x) + atan(x) + tan(x)", sp.tanh(x) + sp.sinh(x) + sp.cosh(x)
+         + sp.atan(x) + sp.tan(x)),
+        ("pi*x + E", sp.pi * x + sp.E),
+        ("-x", -x),
+        ("x**2 + y**2", x**2 + y**2),
+    ],
+)
+def test_accepted_syntax_builds_the_expected_expression(text, expected):
+    expr, symbols = parse_loss(text)
+    assert sp.simplify(expr - expected) == 0
+    assert symbols == tuple(sorted(expected.free_symbols, key=str))
+
+
+def test_variables_are_inferred_sorted_or_given_in_order():
+    assert parse_loss("y + b*x")[1] == tuple(sp.symbols("b x y", real=True))
+    assert parse_loss("y + x", ["y", "x"])[1] == (y, x)
+
+
+def test_sum_with_integer_bounds_is_a_sympy_sum():
+    expr, symbols = parse_loss("sum(sin(k^2 x)/k^2, (k, 1, 20))")
+    k = sp.Symbol("k", integer=True)
+    assert symbols == (x,)
+    assert isinstance(expr, sp.Sum)
+    assert sp.simplify(expr.doit() - sum(sp.sin(j**2 * x) / j**2 for j in range(1, 21))) == 0
+    assert expr.limits == ((k, 1, 20),)
+
+
+def _payloads(sentinel):
+    s = str(sentinel)
+    return [
+        f"__import__('os').system('touch {s}')",
+        f"exec(\"open('{s}', 'w')\")",
+        f"eval(\"open('{s}','w')\")",
+        f"open('{s}', 'w')",
+        "__import__(chr(111)+chr(115)).system(chr(116))",
+        "().__class__.__bases__[0].__subclasses__()",
+        "x.__class__",
+        "x.func",
+        "getattr(x, chr(95))",
+        "globals()",
+        "lambda: 1",
+        "[x for x in (1, 2)]",
+        "x if x else 1",
+        "'abc'",
+        "sin(x=1)",
+        "foo(x)",
+        "Symbol(x)",
+        "1j*x",
+        "I*x",
+        "x == 1",
+        "x and 1",
+        "{x}",
+        "x[0]",
+        "x @ x",
+        "x % 2",
+        "x // 2",
+        "~x",
+        "x << 2",
+        "9**9**9**9",
+        "x; import os",
+        "x # comment",
+        "x \\ 2",
+        "",
+        "x" + "+x" * 2000,
+        "abs(x)",
+        "Piecewise((x, x > 0), (0, True))",
+        "max(x, 1)",
+        "sign(x)",
+        "sum(k, (k, 1, y))",
+        "sum(k, (k, 1, 10**9))",
+        "sin",
+        "sin(x, 2)",
+        "*x",
+        "x =1",
+        "oo*x",
+        "nan",
+    ]
+
+
+def test_hostile_strings_are_refused_and_nothing_runs(tmp_path):
+    sentinel = tmp_path / "sentinel"
+    payloads = _payloads(sentinel)
+    assert len(payloads) >= 20
+    for text in payloads:
+        with pytest.raises(ValueError) as info:
+            parse_loss(text)
+        assert str(info.value), text
+    assert not sentinel.exists()
+
+
+def test_refusals_name_the_offending_piece():
+    checks = {
+        "x.__class__": "dunder",
+        "foo(x)": "'foo'",
+        "sin(x=1)": "keyword",
+        "1j*x": "imaginary",
+        "x + a": "'a'",
+        "abs(x)": "non-smooth",
+        "x[0]": "subscript",
+        "lambda: 1": "lambda",
+        "[x for x in (1, 2)]": "comprehension",
+        "x % 2": "Mod",
+    }
+    for text, piece in checks.items():
+        with pytest.raises(ValueError, match=None) as info:
+            parse_loss(text, ["x"])
+        assert piece in str(info.value), (text, str(info.value))
+
+
+def test_sympify_would_execute_such_a_payload(tmp_path):
+    """The payloads are real: plain sympify runs them (in a throwaway process)."""
+    sentinel = tmp_path / "ran"
+    code = (f"import sympy; sympy.sympify(\"__import__('pathlib').Path('{sentinel}')"
+            ".write_text('x')\")")
+    subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=120)
+    assert sentinel.exists()
+    sentinel.unlink()
+    with pytest.raises(ValueError):
+        parse_loss(f"__import__('pathlib').Path('{sentinel}').write_text('x')")
+    assert not sentinel.exists()
+
+
+def test_non_smooth_sympy_expressions_are_refused_too():
+    from rollingball import Landscape
+
+    for expr in (sp.Abs(x), sp.Max(x, 0), sp.sign(x), sp.Piecewise((x, x > 0), (0, True))):
+        with pytest.raises(ValueError, match="non-smooth"):
+            Landscape(expr)
+    with pytest.raises(ValueError, match="imaginary"):
+        Landscape(sp.I * x)
+
+
+def test_command_line_refusal_is_one_line_with_status_2(tmp_path, capsys):
+    sentinel = tmp_path / "sentinel"
+    for text in _payloads(sentinel)[:12] + ["x + a"]:
+        argv = ["info", text] + (["--variables", "x"] if text == "x + a" else [])
+        assert cli_main(argv) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("rollingball: error:"), err
+        assert err.count("\n") == 1 and "Traceback" not in err
+    assert not sentinel.exists()
