@@ -163,6 +163,42 @@ class Landscape:
                      description=self.description)
         return (_rebuild, (state,))
 
+    def scaled(self, lam: float) -> Landscape:
+        r"""The graph of :math:`\lambda f`: the same variables, data, domain and feature scale.
+
+        .. math::  f_\lambda(\theta) = \lambda\, f(\theta),\qquad \lambda > 0 .
+
+        Every geometric quantity of the vertical scale :math:`\lambda` (the metric on
+        :math:`(\theta, \lambda f)`) is that of this landscape.  The factor is exact
+        (:func:`sympy.nsimplify`) when it round-trips to the same float, else a
+        :class:`sympy.Float`.  ``lam == 1`` returns ``self``; each ``lam`` is built once
+        (cached on this landscape).
+
+        Args:
+            lam: the vertical scale :math:`\lambda`, positive and finite.
+
+        Returns:
+            the scaled :class:`Landscape`, named ``"lam*(name)"``.
+
+        >>> Landscape("sin(x)").scaled(0.5).expr
+        sin(x)/2
+        >>> Landscape("x^2").scaled(1.0).name
+        'x^2'
+        """
+        lam = float(lam)
+        if not (np.isfinite(lam) and lam > 0):
+            raise ValueError(f"the vertical scale must be positive and finite, got {lam}")
+        if lam == 1.0:
+            return self
+        cache = self._num.setdefault("scaled", {})
+        if lam not in cache:
+            exact = sp.nsimplify(lam)
+            factor = exact if float(exact) == lam else sp.Float(lam)
+            cache[lam] = Landscape(factor * self.expr, self.variables,
+                                   name=f"{lam:g}*({self.name})", data=self.data or None,
+                                   domain=self.domain, feature_scale=self.feature_scale)
+        return cache[lam]
+
     def explicit(self, expr: sp.Expr | None = None) -> sp.Expr:
         """``expr`` (default: the loss) with sums over data written out term by term."""
         expr = self.expr if expr is None else expr

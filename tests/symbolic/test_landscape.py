@@ -238,3 +238,42 @@ def test_landscape_pickles_by_rebuilding():
     L2 = pickle.loads(pickle.dumps(L))
     t = np.linspace(0, 1, 11)
     assert np.array_equal(L.f(t), L2.f(t))
+
+
+# ------------------------------------------------------------------ vertical scale
+@pytest.mark.parametrize("lam", [0.5, 2.0, 0.3, np.pi])
+def test_scaled_is_the_graph_of_lam_f(lam):
+    """scaled(lam) against the construction the engine and check wrote by hand (an exact
+    factor when nsimplify round-trips, else a Float) and against lam * f numerically."""
+    L = rb.catalog.bumpy_bowl()
+    S = L.scaled(lam)
+    exact = sp.nsimplify(lam)
+    factor = exact if float(exact) == lam else sp.Float(lam)
+    assert sp.simplify(S.expr - factor * L.expr) == 0
+    assert S.variables == L.variables and S.domain == L.domain
+    assert S.feature_scale == L.feature_scale and S.name == f"{lam:g}*(bumpy_bowl)"
+    t = np.linspace(-5.0, 5.0, 41)
+    assert np.allclose(S.f(t), lam * L.f(t), rtol=1e-13, atol=1e-13)
+    assert np.allclose(S.grad(t), lam * L.grad(t), rtol=1e-13, atol=1e-13)
+    # the normal of the graph of lam f, by hand: (-lam f', 1) / sqrt(1 + lam^2 f'^2)
+    g = lam * L.grad(t)
+    nu = np.stack([-g, np.ones_like(g)], axis=-1) / np.sqrt(1 + g * g)[:, None]
+    assert np.allclose(S.normal_at(t), nu, rtol=1e-13, atol=1e-13)
+    assert L.scaled(lam) is S  # cached per lam
+
+
+def test_scaled_keeps_data_and_identity_at_one():
+    L = rb.catalog.gaussian_wells(5)
+    assert L.scaled(1.0) is L
+    S = L.scaled(3.0)
+    assert set(S.data) == set(L.data)
+    assert all(np.array_equal(S.data[k], L.data[k]) for k in L.data)
+    p = np.array([[0.1, -0.2], [1.0, 2.0]])
+    assert np.allclose(S.f(p), 3.0 * L.f(p), rtol=1e-14)
+    assert sp.nsimplify(rb.Landscape("x^2").scaled(0.25).expr) == sp.Symbol("x", real=True) ** 2 / 4
+
+
+@pytest.mark.parametrize("lam", [0.0, -1.0, np.inf, np.nan])
+def test_scaled_rejects_bad_scales(lam):
+    with pytest.raises(ValueError, match="vertical scale"):
+        Landscape("sin(x)").scaled(lam)
