@@ -27,18 +27,15 @@ instead of a footpoint that flips from step to step.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import enum
-import io
 import os
 import re
-import tempfile
-from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
 
 import numpy as np
 
+from rollingball._files import atomic_write
 from rollingball.symbolic.catalog import CATALOG
 from rollingball.symbolic.landscape import Landscape
 
@@ -74,28 +71,6 @@ class Status(enum.Enum):
 
 #: Codes stored in the integer ``status`` arrays.
 _STATUS_ORDER = list(Status)
-
-
-@contextlib.contextmanager
-def atomic_write(path: str | os.PathLike, mode: str = "wb") -> Iterator[io.IOBase]:
-    """Open a temporary file beside ``path``; on success ``os.replace`` it onto ``path``.
-
-    A crash (or an exception in the ``with`` block) never leaves a half-written ``path``:
-    the temporary file is removed and ``path`` keeps its previous content.
-    """
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-" + os.path.basename(path) + "-", dir=folder)
-    try:
-        with os.fdopen(fd, mode, **({} if "b" in mode else {"newline": ""})) as handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
 
 
 def _catalog_spec(name: str) -> str | None:
