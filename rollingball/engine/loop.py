@@ -1051,5 +1051,5 @@ def _invariant_residual(ctx, centre: np.ndarray, radius_t: np.ndarray,
     ok = np.all(np.isfinite(uniq), axis=1) & np.all(np.isfinite(hint), axis=1)
     dist = np.full(uniq.shape[0], np.nan)
     if np.any(ok):
-        dist[ok] = np.asarray(distance_to_graph(ctx.G, uniq[ok], hint=hint[ok])[0], dtype=float)
+        dist[ok] = distance_to_graph(ctx.G, uniq[ok], hint=hint[ok]).distance
     return np.abs(dist[np.ravel(inv)].reshape(T1, n) - radius_t)

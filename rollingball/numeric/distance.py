@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import warnings
 import weakref
+from dataclasses import dataclass
 
 import numpy as np
 import scipy.optimize
@@ -36,7 +37,7 @@ from rollingball.numeric.window import GridTable
 from rollingball.symbolic.landscape import Landscape
 from rollingball.symbolic.scales import feature_scale
 
-__all__ = ["distance_to_graph"]
+__all__ = ["GraphDistance", "distance_to_graph"]
 
 #: Grid samples per shortest bump wavelength (twice the projection's density).
 SAMPLES_PER_WAVELENGTH = 32
@@ -46,6 +47,22 @@ SAFETY = 4.0
 
 _EPS = np.finfo(float).eps
 _GOLD = (np.sqrt(5.0) - 1.0) / 2.0
+
+
+@dataclass(frozen=True)
+class GraphDistance:
+    r"""The referee's answer for a batch of N points :math:`(a_i, b_i)`.
+
+    ``distance[i]`` :math:`= |p_i - \text{point}_i|`, with ``point[i]``
+    :math:`= (\theta_i, \lambda f(\theta_i))` the nearest graph point found.
+    """
+
+    distance: np.ndarray  #: (N,) distance to the graph of lambda f
+    theta: np.ndarray  #: (N, d) parameters of the nearest graph points
+    point: np.ndarray  #: (N, d+1) the nearest graph points (theta, lambda f(theta))
+
+    def __len__(self) -> int:
+        return self.distance.shape[0]
 
 
 _TABLES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -80,8 +97,8 @@ def distance_to_graph(
     resolution: float | None = None,
     scale: float = 1.0,
     max_samples: int = 4_000_000,
-) -> tuple[np.ndarray, np.ndarray]:
-    r"""Distance from each point to the graph of :math:`\lambda f`, and the nearest parameter.
+) -> GraphDistance:
+    r"""Distance from each point to the graph of :math:`\lambda f`, and the nearest point.
 
     .. math::  d_i = \min_\theta \big(|\theta - a_i|^2 + (\lambda f(\theta) - b_i)^2\big)^{1/2}
 
@@ -96,12 +113,14 @@ def distance_to_graph(
         max_samples: most samples per block of points (memory bound).
 
     Returns:
-        ``(distance (N,), theta (N, d))``.
+        a :class:`GraphDistance` (``distance`` (N,), ``theta`` (N, d), ``point`` (N, d+1)).
 
     Example:
-        >>> d, th = distance_to_graph(Landscape("x^2"), [[0.0, 0.25], [0.0, 2.0]])
-        >>> [round(float(v), 12) for v in d]   # b for b <= 1/2, else sqrt(b - 1/4)
+        >>> r = distance_to_graph(Landscape("x^2"), [[0.0, 0.25], [0.0, 2.0]])
+        >>> [round(float(v), 12) for v in r.distance]   # b for b <= 1/2, else sqrt(b - 1/4)
         [0.25, 1.322875655532]
+        >>> [round(float(v), 12) for v in r.point[1]]   # (-sqrt(3/2), 3/2)
+        [-1.224744871392, 1.5]
     """
     L = Landscape(landscape)
     d = L.dim
@@ -122,7 +141,7 @@ def distance_to_graph(
         if hint.shape != (n, d):
             raise ValueError(f"hint must have shape ({n}, {d}), got {hint.shape}")
     if n == 0:
-        return np.empty(0), np.empty((0, d))
+        return GraphDistance(np.empty(0), np.empty((0, d)), np.empty((0, d + 1)))
     lam = float(scale)
     a, b = p[:, :d], p[:, d]
     F = _Lifted(L, lam)
@@ -148,8 +167,10 @@ def distance_to_graph(
 
     h = _spacing(L, resolution)
     if d == 1:
-        return _dense_1d(L, F, lam, a[:, 0], b, U, best[:, 0], h, max_samples)
-    return _dense_nd(L, lam, a, b, U, best, h, max_samples)
+        dist, theta = _dense_1d(L, F, lam, a[:, 0], b, U, best[:, 0], h, max_samples)
+    else:
+        dist, theta = _dense_nd(L, lam, a, b, U, best, h, max_samples)
+    return GraphDistance(dist, theta, np.concatenate([theta, F(theta)[:, None]], axis=1))
 
 
 class _Lifted:

@@ -339,7 +339,7 @@ def _distance_residual(L, centre, radii, theta, progress) -> np.ndarray:
     T, R, _ = centre.shape
     flat = centre.reshape(-1, 2)
     hint = np.asarray(theta, dtype=float).reshape(-1, 1)
-    d = np.asarray(distance_to_graph(L, flat, hint=hint)[0], dtype=float).reshape(T, R)
+    d = distance_to_graph(L, flat, hint=hint).distance.reshape(T, R)
     return np.abs(d - radii[None, :])
 
 

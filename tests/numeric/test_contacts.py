@@ -68,7 +68,7 @@ def test_paraboloid_ring_tip(cand):
     if cand[0] == 0.0:
         np.testing.assert_allclose(res["centre"][0], [0, 0, 1.25], atol=1e-10)
     # on the offset: the independent distance is rho, and the contact is on the ring
-    d = distance_to_graph(P2, res["centre"])[0]
+    d = distance_to_graph(P2, res["centre"]).distance
     # within the solver's acceptance REACH_TOL (1 + |height|)
     assert abs(d[0] - 1.0) <= REACH_TOL * (1 + abs(res["centre"][0, 2]))
     assert abs(np.sum(res["contact"][0] ** 2) - 0.75) <= 1e-6 or cand[0] != 0.0
@@ -86,7 +86,7 @@ def test_candidate_below_the_graph_goes_above_it():
     res = nearest_on_offset(L, cand, rho, start, x0[:, None, :], x0)
     assert np.all(res["verified"])
     assert np.all(res["centre"][:, 2] > L.f(res["centre"][:, :2]))
-    d = distance_to_graph(L, res["centre"])[0]
+    d = distance_to_graph(L, res["centre"]).distance
     np.testing.assert_allclose(d, 0.8, atol=1e-12)
     for i in range(2):
         ref = _brute_nearest(L, cand[i], 0.8, res["centre"][i])

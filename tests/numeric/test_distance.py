@@ -22,7 +22,8 @@ def parabola_axis_distance(b):
 def test_parabola_axis_closed_form():
     b = np.r_[np.linspace(-2.0, 0.5, 26), np.linspace(0.5, 30.0, 60)]
     pts = np.stack([np.zeros_like(b), b], 1)
-    d, th = distance_to_graph(catalog.parabola(), pts)
+    r = distance_to_graph(catalog.parabola(), pts)
+    d, th = r.distance, r.theta
     assert np.max(np.abs(d - parabola_axis_distance(b))) <= 1e-14
     # the feet: +-sqrt(b - 1/2) (g is flat, quartic, near b = 1/2: theta is ill-conditioned)
     feet = np.where(b > 0.5, np.sqrt(np.maximum(b - 0.5, 0)), 0.0)
@@ -34,14 +35,14 @@ def test_paraboloid_axis_closed_form():
     L = Landscape(x**2 + y**2, [x, y], domain=(-2, 2))
     b = np.linspace(0.0, 6.0, 25)
     pts = np.stack([np.zeros_like(b), np.zeros_like(b), b], 1)
-    d, _ = distance_to_graph(L, pts)
+    d = distance_to_graph(L, pts).distance
     assert np.max(np.abs(d - parabola_axis_distance(b))) <= 1e-12
 
 
 def test_parabola_off_axis_against_cubic_roots():
     rng = np.random.default_rng(0)
     pts = np.stack([rng.uniform(-2, 2, 100), rng.uniform(-1, 5, 100)], 1)
-    d, _ = distance_to_graph(catalog.parabola(), pts)
+    d = distance_to_graph(catalog.parabola(), pts).distance
     for (a, b), di in zip(pts, d, strict=True):
         # stationary points of (t - a)^2 + (t^2 - b)^2: 2 t^3 + (1 - 2 b) t - a = 0
         r = np.roots([2.0, 0.0, 1.0 - 2.0 * b, -a])
@@ -56,7 +57,8 @@ def test_against_scalar_brent_on_a_dense_grid(loss):
     lo, hi = loss.domain[0]
     a = rng.uniform(lo, hi, 30)
     pts = np.stack([a, loss.f(a) + rng.uniform(-1, 1, 30)], 1)
-    d, th = distance_to_graph(loss, pts)
+    r = distance_to_graph(loss, pts)
+    d, th = r.distance, r.theta
     grid = np.arange(lo - 3, hi + 3, 1e-4)
     fg = loss.f(grid)
     for (ai, bi), di in zip(pts, d, strict=True):
@@ -80,10 +82,11 @@ def test_hint_only_narrows_the_window():
     rng = np.random.default_rng(9)
     a = rng.uniform(0, 4, 100)
     pts = np.stack([a, L.f(a) + rng.uniform(0, 0.5, 100)], 1)
-    d0, _ = distance_to_graph(L, pts)
+    d0 = distance_to_graph(L, pts).distance
     # a bad hint (far away) and a good one change nothing
-    d1, _ = distance_to_graph(L, pts, hint=a[:, None] + 3.0)
-    d2, t2 = distance_to_graph(L, pts, hint=_)
+    r1 = distance_to_graph(L, pts, hint=a[:, None] + 3.0)
+    d1 = r1.distance
+    d2 = distance_to_graph(L, pts, hint=r1.theta).distance
     assert np.max(np.abs(d1 - d0)) <= 1e-15 and np.max(np.abs(d2 - d0)) <= 1e-15
 
 
@@ -92,7 +95,8 @@ def test_scale():
     L = catalog.bumpy_bowl()
     M = Landscape(lam * L.expr, list(L.variables), feature_scale=L.feature_scale)
     pts = np.stack([np.linspace(-4, 4, 30), np.linspace(-1, 2, 30)], 1)
-    assert np.allclose(distance_to_graph(L, pts, scale=lam)[0], distance_to_graph(M, pts)[0],
+    assert np.allclose(distance_to_graph(L, pts, scale=lam).distance,
+                       distance_to_graph(M, pts).distance,
                        rtol=0, atol=1e-14)
 
 
@@ -101,7 +105,8 @@ def test_two_d_against_least_squares():
     rng = np.random.default_rng(1)
     a = rng.uniform(-2, 2, (20, 2))
     pts = np.concatenate([a, (L.f(a) + rng.uniform(0, 1, 20))[:, None]], 1)
-    d, th = distance_to_graph(L, pts)
+    r = distance_to_graph(L, pts)
+    d, th = r.distance, r.theta
     # the answer is a stationary point of g and beats a local least-squares solve from a
     for (p, di, ti) in zip(pts, d, th, strict=True):
         f, g = L.value_and_grad(ti)
@@ -120,7 +125,8 @@ def test_two_d_steep_points_never_farther_than_least_squares_from_a():
     rng = np.random.default_rng(1)
     a = rng.uniform(-5, 5, (60, 2))
     pts = np.concatenate([a, (L.f(a) + rng.uniform(0.1, 3, 60))[:, None]], 1)
-    d, th = distance_to_graph(L, pts)
+    r = distance_to_graph(L, pts)
+    d, th = r.distance, r.theta
     for (p, di, ti) in zip(pts, d, th, strict=True):
         r = scipy.optimize.least_squares(lambda t, p=p: np.r_[t - p[:2], float(L.f(t)) - p[2]],
                                          p[:2], method="lm", xtol=1e-15)
@@ -142,7 +148,8 @@ def test_bad_input(points, kwargs, match):
 
 
 def test_empty():
-    d, th = distance_to_graph("sine", np.empty((0, 2)))
+    r = distance_to_graph("sine", np.empty((0, 2)))
+    d, th = r.distance, r.theta
     assert d.shape == (0,) and th.shape == (0, 1)
 
 
@@ -153,7 +160,7 @@ def test_points_near_the_graph_small_windows(loss):
     lo, hi = loss.domain[0]
     a = rng.uniform(lo, hi, 300)
     pts = np.stack([a, loss.f(a) + rng.uniform(-0.03, 0.03, 300)], 1)
-    d, _ = distance_to_graph(loss, pts)
+    d = distance_to_graph(loss, pts).distance
     grid = np.arange(lo - 1, hi + 1, 2e-5)
     fg = loss.f(grid)
     for (ai, bi), di in zip(pts, d, strict=True):
@@ -161,3 +168,16 @@ def test_points_near_the_graph_small_windows(loss):
         g = (grid[s] - ai) ** 2 + (fg[s] - bi) ** 2
         # dense sampling at 2e-5 is within g'' h^2 / 8 < 2e-8 of the minimum of g (above it)
         assert g.min() - 2e-8 <= di * di <= g.min() + 1e-15
+
+
+def test_result_is_a_frozen_record_with_the_graph_point():
+    """point = (theta, lambda f(theta)); on x^2 at (0, 2) with scale 2 the nearest points are
+    (+-sqrt(7)/(2 sqrt 2), 2 * 7/8): g = t^2 + (2t^2 - 2)^2 is stationary at t^2 = 7/8."""
+    r = distance_to_graph(catalog.parabola(), [[0.0, 2.0]], scale=2.0)
+    t = float(r.theta[0, 0])
+    assert abs(abs(t) - np.sqrt(7 / 8)) < 1e-10
+    assert np.allclose(r.point[0], [t, 2 * t * t], rtol=0, atol=1e-15)
+    assert abs(r.distance[0] - np.sqrt(7 / 8 + (7 / 4 - 2) ** 2)) < 1e-12
+    assert len(r) == 1 and r.point.shape == (1, 2)
+    with pytest.raises(AttributeError):
+        r.distance = None

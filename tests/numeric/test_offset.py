@@ -1,4 +1,4 @@
-"""Tests of rollingball.numeric.offset against brute force, closed forms and the parametric offset curve."""
+"""Tests of rollingball.numeric.offset against brute force, closed forms and the offset curve."""
 
 import numpy as np
 import pytest
