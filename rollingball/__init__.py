@@ -1,13 +1,27 @@
 """rollingball: the Rolling Ball Optimizer made exact, fast, visible and checkable.
 
-Layers, one direction of flow: symbolic (:class:`Landscape`) -> numeric engine
--> geometry (offsets, reach) -> scenes and figures.
+The public names, re-exported from the layer subpackages (see ``docs/architecture.md`` and
+:mod:`rollingball._layers`; imports go only down this list)::
+
+    base -> symbolic -> numeric -> engine -> geometry -> paper -> study -> storyboard -> cli
+
+- :mod:`rollingball.symbolic`: :class:`Landscape` (the exact loss and its geometry), the
+  catalog of named losses, the parser, implicit offsets;
+- :mod:`rollingball.numeric`: the projection onto the graph, the independent distance
+  referee, the upper offset :math:`f_\\rho`;
+- :mod:`rollingball.engine`: :func:`roll` and its :class:`RollResult`;
+- :mod:`rollingball.geometry`: reach and critical radii, ironing, offset curves, and
+  :func:`check` (a run against the exact geometry).
+
+Everything else (the contact SQP, the lattices, the window searches, the scene data) is
+reached through its module.
 """
 
 from rollingball.engine.loop import roll, sweep
 from rollingball.engine.result import RollResult, Status
 from rollingball.geometry.check import CheckReport, check
 from rollingball.geometry.curve import (
+    Swallowtails,
     cusps,
     offset_curve,
     regularity,
@@ -23,8 +37,7 @@ from rollingball.geometry.reach import (
     unreachable,
     unreachable_mask,
 )
-from rollingball.numeric.contacts import nearest_on_offset
-from rollingball.numeric.distance import distance_to_graph
+from rollingball.numeric.distance import GraphDistance, distance_to_graph
 from rollingball.numeric.offset import OffsetGrid, UpperOffset, upper_offset, upper_offset_grid
 from rollingball.numeric.projection import Projection, project
 from rollingball.symbolic import catalog
@@ -33,13 +46,51 @@ from rollingball.symbolic.implicit import ImplicitOffset, implicit_offset
 from rollingball.symbolic.landscape import RHO, Landscape
 from rollingball.symbolic.parsing import parse_loss
 
+# ---- reserved: names other layers add here ------------------------------------------------
+# engine (H1): the typed solver and projection classes (OffsetRBO, Alg1, Exact, ...);
+# study (H4): ``sweep`` moves to ``rollingball.study`` (import it from there, keep the name).
+# Add each to ``__all__`` below, which stays sorted (tests/test_layers.py checks it).
+# ---------------------------------------------------------------------------------------------
+
 __version__ = "0.1.0"
 
-__all__ = ["CATALOG", "RHO", "Landscape", "catalog", "parse_loss",
-           "OffsetGrid", "UpperOffset", "upper_offset", "upper_offset_grid",
-           "cusps", "offset_curve", "regularity", "swallowtails", "trimmed_offset_curve",
-           "CriticalRadius", "Unreachable", "critical_radius", "local_critical_radius",
-           "unreachable", "unreachable_mask", "ImplicitOffset", "implicit_offset",
-           "Ironing", "StrongIroning", "ironing", "strong_ironing", "CheckReport", "check",
-           "Projection", "project", "distance_to_graph", "nearest_on_offset",
-           "roll", "sweep", "RollResult", "Status", "__version__"]
+__all__ = [
+    "CATALOG",
+    "CheckReport",
+    "CriticalRadius",
+    "GraphDistance",
+    "ImplicitOffset",
+    "Ironing",
+    "Landscape",
+    "OffsetGrid",
+    "Projection",
+    "RHO",
+    "RollResult",
+    "Status",
+    "StrongIroning",
+    "Swallowtails",
+    "Unreachable",
+    "UpperOffset",
+    "__version__",
+    "catalog",
+    "check",
+    "critical_radius",
+    "cusps",
+    "distance_to_graph",
+    "implicit_offset",
+    "ironing",
+    "local_critical_radius",
+    "offset_curve",
+    "parse_loss",
+    "project",
+    "regularity",
+    "roll",
+    "strong_ironing",
+    "swallowtails",
+    "sweep",
+    "trimmed_offset_curve",
+    "unreachable",
+    "unreachable_mask",
+    "upper_offset",
+    "upper_offset_grid",
+]
