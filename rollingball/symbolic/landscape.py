@@ -73,8 +73,8 @@ class Landscape:
     >>> L = Landscape("sin(x)")
     >>> L.normal.T
     Matrix([[-cos(x)/sqrt(cos(x)**2 + 1), 1/sqrt(cos(x)**2 + 1)]])
-    >>> float(L.curvature_at(0.0))
-    0.0
+    >>> float(L.curvature_at(-1.5707963267948966))  # 1 at a trough (x = -pi/2)
+    1.0
     """
 
     def __new__(cls, loss: Any = None, *args, **kwargs):
