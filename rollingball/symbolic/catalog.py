@@ -12,7 +12,7 @@ from collections.abc import Callable
 import numpy as np
 import sympy as sp
 
-from rollingball.symbolic.landscape import Landscape
+from rollingball.symbolic.landscape import Landscape, register_names
 from rollingball.symbolic.parsing import make_symbol
 
 __all__ = [
@@ -217,3 +217,6 @@ def _number(text: str, item: str):
     if text.isidentifier():
         return text
     raise ValueError(f"bad value in {item!r}")
+
+
+register_names(lookup)

@@ -33,7 +33,7 @@ quantity                   1-D input ``(...)``  d-D input ``(..., d)``
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import cached_property
 from typing import Any
 
@@ -49,6 +49,16 @@ __all__ = ["Landscape", "RHO"]
 RHO = sp.Symbol("rho", positive=True)
 
 _DEFAULT_DOMAIN = (-5.0, 5.0)
+
+#: The resolver of loss names (``"sine"``, ``"weierstrass_like:n=20"``): installed by
+#: :mod:`rollingball.symbolic.catalog` (which builds Landscapes, so it sits after this module
+#: and is imported with the ``rollingball.symbolic`` package).
+_NAMES: list[Callable[[str], Landscape | None]] = []
+
+
+def register_names(resolver: Callable[[str], Landscape | None]) -> None:
+    """Install ``resolver(text) -> Landscape | None`` as the meaning of named losses."""
+    _NAMES[:] = [resolver]
 
 
 class Landscape:
@@ -98,11 +108,7 @@ class Landscape:
                 return  # __new__ returned the same object
             raise ValueError("a Landscape cannot be rebuilt with new options; pass its expr")
         if isinstance(loss, str):
-            from rollingball.symbolic.catalog import (
-                lookup,  # the catalog builds Landscapes: import late
-            )
-
-            named = lookup(loss)
+            named = _NAMES[0](loss) if _NAMES else None
             if named is not None:
                 if variables is not None:
                     raise ValueError(f"the named loss {loss!r} has fixed variables")
