@@ -19,12 +19,15 @@ import itertools
 from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
+import scipy.special
 import sympy as sp
 
 __all__ = ["vectorize", "expand_data_sums"]
 
 _counter = itertools.count()
 _CHUNK_ELEMENTS = 65536  # per chunk of a reduction: small enough to stay in cache
+#: Functions lambdify's "numpy" module maps to scalar-only ``math`` versions: array ones.
+_ARRAY_FUNCTIONS = {"erf": scipy.special.erf}
 
 
 def _sum_limits(node: sp.Sum) -> tuple[sp.Symbol, int, int]:
@@ -136,7 +139,7 @@ def vectorize(
     exprs = [sp.sympify(e) for e in exprs]
     lifted, reductions = _lift_sums(exprs, symbols, data)
     sum_symbols = [s for group, _ in reductions for s in group]
-    raw = sp.lambdify(symbols + sum_symbols, lifted, modules="numpy", cse=True)
+    raw = sp.lambdify(symbols + sum_symbols, lifted, modules=[_ARRAY_FUNCTIONS, "numpy"], cse=True)
 
     def evaluate(*values):
         arrays = [np.asarray(v, dtype=float) for v in values]

@@ -165,3 +165,111 @@ def test_command_line_refusal_is_one_line_with_status_2(tmp_path, capsys):
         assert err.startswith("rollingball: error:"), err
         assert err.count("\n") == 1 and "Traceback" not in err
     assert not sentinel.exists()
+
+
+# ----------------------------------------------------------------------- hardening (issue 11)
+def test_long_chains_are_flat_not_recursive():
+    expr, _ = parse_loss("+".join(["x"] * 999))
+    assert expr == 999 * x
+    expr, _ = parse_loss(" ".join(["x"] * 601))  # 600 implicit multiplications
+    assert expr == x**601
+    expr, _ = parse_loss("x-" + "-".join(["1"] * 998))
+    assert expr == x - 998
+    expr, _ = parse_loss("x / 2 / 2 * 8")
+    assert expr == 2 * x
+
+
+@pytest.mark.parametrize("text", ["sin(" * 70 + "x" + ")" * 70, "-" * 500 + "x",
+                                  "x" + "^x" * 80])
+def test_deep_nesting_is_a_clear_error(text):
+    with pytest.raises(ValueError, match="nested more than 60 levels"):
+        parse_loss(text)
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    ("((9^999)^999)^999 * x", r"'9 \*\* 999': about 10\^953.3"),
+    ("1" * 1990 + "*x", "1990-digit number"),
+    ("x * 2^1000", "about 10^301"),
+    ("E^700 * x", "about 10^304"),
+    ("exp(1000) * x", "not finite or beyond 1e300"),
+    ("1e-320 * x", "within 1e-300 and 1e300"),
+    ("x * 10^200 * 10^200", "within 1e-300 and 1e300"),
+])
+def test_constants_are_bounded_after_evaluation(text, words):
+    with pytest.raises(ValueError, match=words if "\\" in words else None) as info:
+        parse_loss(text)
+    assert "\\" in words or words in str(info.value)
+
+
+@pytest.mark.parametrize("text", ["(-8)^(1/3)*x^2", "(-2)^(1/2) x", "log(-2) x", "sqrt(-1) x",
+                                  "asinh(x) + (-1)^(0.5)"])
+def test_complex_constants_are_refused(text):
+    with pytest.raises(ValueError, match="complex constant"):
+        parse_loss(text)
+
+
+def test_real_constants_stay_exact():
+    assert parse_loss("-(8^(1/3)) x")[0] == -2 * x
+    assert parse_loss("(-8)^2 x")[0] == 64 * x
+    assert parse_loss("(-1)^3 x")[0] == -x
+    assert parse_loss("pi^(1/3) x")[0] == sp.pi ** sp.Rational(1, 3) * x
+    from rollingball import Landscape
+
+    with pytest.raises(ValueError, match="complex constant"):
+        Landscape(sp.root(-8, 3) * x**2)
+    assert float(Landscape("-(8^(1/3))*x^2").f(1.0)) == -2.0
+
+
+def test_sum_terms_are_bounded_in_all():
+    from rollingball._budget import MAX_SUM_TERMS
+
+    assert MAX_SUM_TERMS == 10_000
+    parse_loss(f"sum(sin(k x)/k^2, (k, 1, {MAX_SUM_TERMS}))")
+    with pytest.raises(ValueError, match="at most 10000 terms in all"):
+        parse_loss("sum(sin(k*x)/k^2, (k, 1, 100000))")
+    with pytest.raises(ValueError, match="nested sums multiply"):
+        parse_loss("sum(sum(j k x, (j, 1, 200)), (k, 1, 100))")
+    with pytest.raises(ValueError, match="in all"):
+        parse_loss("sum(k x, (k, 1, 6000)) + sum(k x^2, (k, 1, 6000))")
+
+
+def test_summation_index_may_not_also_be_a_variable():
+    with pytest.raises(ValueError, match="also a variable"):
+        parse_loss("k + sum(k, (k, 1, 3))")
+
+
+@pytest.mark.parametrize("text", ["x\r+1", "x\t+ 1", "x\x00", "x\x1b[2J", "x\x7f"])
+def test_control_characters_are_refused(text):
+    with pytest.raises(ValueError, match="carriage return|control character"):
+        parse_loss(text)
+
+
+def test_double_underscore_inside_a_name_is_not_a_dunder():
+    expr, symbols = parse_loss("x__y^2 + 1")
+    assert [str(s) for s in symbols] == ["x__y"] and expr == symbols[0] ** 2 + 1
+    for text in ("x__ + 1", "__x", "x.__class__"):
+        with pytest.raises(ValueError, match="dunder"):
+            parse_loss(text)
+
+
+def test_every_whitelisted_function_compiles_for_arrays():
+    import math
+
+    import numpy as np
+
+    from rollingball import Landscape
+    from rollingball.symbolic.parsing import FUNCTIONS
+
+    refs = {"sin": math.sin, "cos": math.cos, "tan": math.tan, "exp": math.exp,
+            "log": math.log, "sqrt": math.sqrt, "tanh": math.tanh, "sinh": math.sinh,
+            "cosh": math.cosh, "atan": math.atan, "asinh": math.asinh, "erf": math.erf}
+    assert set(refs) == set(FUNCTIONS)
+    t = np.array([0.3, 0.7, 1.1])
+    for name, ref in refs.items():
+        L = Landscape(f"{name}(x)")
+        f, g, h = L.value_grad_hess(t)
+        assert f.shape == (3,) and np.allclose(f, [ref(v) for v in t], rtol=1e-14), name
+        step = 1e-6
+        fd = [(ref(v + step) - ref(v - step)) / (2 * step) for v in t]
+        assert np.allclose(g[:, 0], fd, rtol=1e-7), name
+        assert np.all(np.isfinite(h)), name
