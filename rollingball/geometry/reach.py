@@ -59,9 +59,8 @@ from scipy import ndimage, optimize
 from rollingball.geometry.curve import swallowtails
 from rollingball.numeric.offset import _check_rho, upper_offset, upper_offset_grid
 from rollingball.numeric.window import minimize_in_windows
-from rollingball.symbolic.compiled import vectorize
 from rollingball.symbolic.landscape import Landscape
-from rollingball.symbolic.scales import default_resolution
+from rollingball.symbolic.scales import curvature_scan_spacing, default_resolution
 
 __all__ = ["CriticalRadius", "Unreachable", "local_critical_radius", "critical_radius",
            "point_radius", "unreachable", "unreachable_mask", "is_unreachable"]
@@ -147,8 +146,10 @@ def local_critical_radius(
     r"""The local critical radius :math:`1/\max_D \kappa^+` and its maximiser.
 
     1-D: :math:`\kappa = f''/(1+f'^2)^{3/2}` is maximised over the domain by dense sampling
-    and safeguarded Newton on :math:`\kappa'` (:func:`rollingball.numeric.window.minimize_in_windows`);
-    then, when ``symbolic``, SymPy is asked for the exact maximiser: the real roots of the
+    (spacing a quarter of ``resolution``,
+    :func:`~rollingball.symbolic.scales.curvature_scan_spacing`) and safeguarded Newton on
+    :math:`\kappa'` (:func:`rollingball.numeric.window.minimize_in_windows`); then, when
+    ``symbolic``, SymPy is asked for the exact maximiser: the real roots of the
     numerator of :math:`\kappa'` for a polynomial loss (``CRootOf``, exact), else a closed
     form of the numeric maximiser recognised by :func:`sympy.nsimplify` (over :math:`\pi`)
     and checked to make :math:`\kappa'` vanish to 50 digits.  d-D: the largest principal
@@ -174,13 +175,11 @@ def local_critical_radius(
 def _local_1d(L, domain, resolution, symbolic):
     lo, hi = _domain_1d(L, domain)
     x = L.variables[0]
-    k = L.curvature
-    dk = sp.diff(k, x)
-    fn = vectorize([x], [k, dk, sp.diff(dk, x)], L.data)
-    h = (default_resolution(L) if resolution is None else float(resolution)) / 4
+    k, dk, _ = L.curvature_derivatives
+    h = curvature_scan_spacing(L, resolution)
 
     def fgh(t, i):
-        a, b, c = fn(t)
+        a, b, c = L.curvature_derivatives_at(t)
         return -a, -b, -c
 
     w = minimize_in_windows(fgh, np.array([lo]), np.array([hi]), h)

@@ -18,8 +18,9 @@ safeguarded Newton, this module does branch and bound on dense samples of :math:
    with a golden-section search on the interval where Newton leaves it.
 
 In :math:`d \ge 2`: dense samples of the window on a cached lattice
-(:mod:`rollingball.numeric.lattice`; spacing ``feature_scale/4``, coarsened by powers of 2 for wide
-windows), the best few polished by a vectorised Levenberg-Marquardt on the residual
+(:mod:`rollingball.numeric.lattice`; spacing 8 times the 1-D grid's, ``feature_scale/4`` by
+default, coarsened by powers of 2 for wide windows), the best few polished by a vectorised
+Levenberg-Marquardt on the residual
 :math:`(\theta - a, \lambda f(\theta) - b)`.
 """
 
@@ -35,12 +36,9 @@ import scipy.optimize
 from rollingball.numeric.lattice import best_lattice_points, lattice
 from rollingball.numeric.window import GridTable
 from rollingball.symbolic.landscape import Landscape
-from rollingball.symbolic.scales import feature_scale
+from rollingball.symbolic.scales import referee_lattice_spacing, referee_resolution
 
 __all__ = ["GraphDistance", "distance_to_graph"]
-
-#: Grid samples per shortest bump wavelength (twice the projection's density).
-SAMPLES_PER_WAVELENGTH = 32
 
 #: Factor on the divided-difference curvature estimates in the pruning bounds.
 SAFETY = 4.0
@@ -77,16 +75,9 @@ def _table(L: Landscape, h: float) -> GridTable:
 
 
 def _spacing(L: Landscape, resolution: float | None) -> float:
-    """resolution/2, else feature_scale/32; without bumps (infinite feature scale) a 512th
-    of the domain's first side, rounded down to a power of two (so tables are reused)."""
-    if resolution is not None:
-        return float(resolution) / 2
-
-    ell = feature_scale(L)
-    if np.isfinite(ell):
-        return float(ell / SAMPLES_PER_WAVELENGTH)
-    lo, hi = L.domain[0]
-    return float(2.0 ** np.floor(np.log2((hi - lo) / 512)))
+    """The 1-D grid spacing: ``resolution``, else
+    :func:`~rollingball.symbolic.scales.referee_resolution` (feature_scale/32)."""
+    return referee_resolution(L) if resolution is None else float(resolution)
 
 
 def distance_to_graph(
@@ -107,8 +98,9 @@ def distance_to_graph(
         points: ``(N, d+1)`` points :math:`(a_i, b_i)`.
         hint: optional ``(N, d)`` parameters of graph points believed near (e.g. the
             footpoints); they only tighten the search window, never decide the answer.
-        resolution: the bump length scale to resolve (default: the landscape's
-            feature scale); samples are taken at half of it / 16.
+        resolution: sample spacing of the 1-D grid (the d-D lattice's is 8 times it);
+            default :func:`~rollingball.symbolic.scales.referee_resolution` (feature scale /
+            32, twice the projection's density).
         scale: the vertical scale :math:`\lambda`.
         max_samples: most samples per block of points (memory bound).
 
@@ -353,10 +345,6 @@ def _golden(fun, lo, hi, iters=100):
 
 
 # ----------------------------------------------------------------------------- d-D
-#: d-D samples per feature length (the lattice is coarser than the 1-D grid: it only seeds
-#: the Levenberg-Marquardt polish, which converges from anywhere inside the right bump).
-ND_SAMPLES_PER_FEATURE = 4
-
 
 def _dense_nd(L, lam, a, b, U, best, h, max_samples, keep=6):
     """Dense look at g on the cached lattice over each ball's window, then LM polish of the
@@ -364,7 +352,7 @@ def _dense_nd(L, lam, a, b, U, best, h, max_samples, keep=6):
     lattice can miss the narrow basin right below the point: Rastrigin, slopes ~ 60)."""
     n, d = a.shape
     R = np.sqrt(U)
-    hn = h * SAMPLES_PER_WAVELENGTH / ND_SAMPLES_PER_FEATURE
+    hn = referee_lattice_spacing(h)
     m_cap = max(5, int(max_samples ** (1 / d)))
     # a window too wide for the sample budget is looked at on a coarser lattice (power of 2)
     widest = float(np.max(2 * R / hn)) + 2

@@ -29,8 +29,8 @@ Three methods share one interface, :func:`project`:
      - to + sign changes of :math:`g'`) whose interval lower bound
      :math:`\min(g_j, g_{j+1}) - M h^2/8` (:math:`M` from divided differences of
      :math:`g'`, times 4) can beat :math:`R^2` is polished by safeguarded Newton on the exact
-     :math:`g` to rounding (:func:`~rollingball.numeric.window.minimize_on_grid`); the best wins, the
-     continuation on a tie (relative 1e-11).
+     :math:`g` to rounding (:func:`~rollingball.numeric.window.minimize_on_grid`); the best
+     wins, the continuation on a tie (relative 1e-11).
 
   ``certified`` is True where this search completed and the winner is converged (relative
   residual <= ``tol``, or a Newton step below rounding): global optimality *given* that no
@@ -85,18 +85,24 @@ import numpy as np
 from rollingball.numeric.lattice import best_lattice_points, lattice
 from rollingball.numeric.window import GridTable, minimize_on_grid
 from rollingball.symbolic.landscape import Landscape
-from rollingball.symbolic.scales import feature_scale
+from rollingball.symbolic.scales import (
+    PROJECTION_LATTICE_SAMPLES,
+    PROJECTION_SAMPLES,
+    projection_lattice_spacing,
+    projection_resolution,
+)
 
 __all__ = ["Projection", "project", "METHODS"]
 
 #: The projection methods, default first.
 METHODS = ("exact", "newton", "paper")
 
-#: Samples per shortest bump wavelength in the 1-D window scan (default resolution).
-SAMPLES_PER_WAVELENGTH = 16
+#: Samples per shortest bump wavelength in the 1-D window scan (the policy of
+#: :mod:`rollingball.symbolic.scales`, named here for the modules that read it from here).
+SAMPLES_PER_WAVELENGTH = PROJECTION_SAMPLES
 
 #: Lattice points per shortest bump wavelength that seed the d-D search (d >= 2).
-ND_SAMPLES_PER_WAVELENGTH = 5
+ND_SAMPLES_PER_WAVELENGTH = PROJECTION_LATTICE_SAMPLES
 
 _EPS = np.finfo(float).eps
 
@@ -429,9 +435,10 @@ def project(
             ``"paper"`` (``steps`` gradient steps of size ``gamma`` from ``warm``).
         warm: ``(N, d)`` starts (e.g. the previous footpoints); default the candidates'
             horizontal positions :math:`a_i`.
-        resolution: sample spacing of the 1-D window scan (``exact``); the d-D seed
-            lattice's spacing is 16/5 of it; default ``feature_scale(landscape) / 16`` (a
-            landscape without bumps: a 256th of its domain).  Finer is safer and slower.
+        resolution: sample spacing of the 1-D window scan (``exact``, ``newton``); the d-D
+            seed lattice's spacing is 16/5 of it; default
+            :func:`~rollingball.symbolic.scales.projection_resolution` (feature scale / 16;
+            a landscape without bumps: a 256th of its domain).  Finer is safer and slower.
         gamma, steps: the ``paper`` method's step size and step count (P).
         scale: the vertical scale :math:`\lambda` (the metric on :math:`(\theta, \lambda f)`).
         tol: relative stationarity residual at which Newton stops.
@@ -507,22 +514,15 @@ def _grid_table(L: Landscape, h: float) -> GridTable:
 
 
 def _grid_spacing(G: _Graph, resolution) -> float:
-    """The 1-D scan spacing: resolution, else feature_scale/16; for a landscape without
-    bumps (infinite feature scale) a 256th of the domain's first side, rounded down to a
-    power of two."""
-    if resolution is not None:
-        return float(resolution)
-    ell = feature_scale(G.L)
-    if np.isfinite(ell):
-        return float(ell / SAMPLES_PER_WAVELENGTH)
-    lo, hi = G.L.domain[0]
-    return float(2.0 ** np.floor(np.log2((hi - lo) / 256)))
+    """The 1-D scan spacing: ``resolution``, else
+    :func:`~rollingball.symbolic.scales.projection_resolution` (feature_scale/16)."""
+    return projection_resolution(G.L) if resolution is None else float(resolution)
 
 
 def _lattice_spacing(G: _Graph, resolution) -> float:
-    """The d-D seed lattice's spacing: the scan spacing times 16/5 (feature_scale/5 by
-    default; never a power-of-2 multiple of the referee's feature_scale/4 lattice)."""
-    return _grid_spacing(G, resolution) * SAMPLES_PER_WAVELENGTH / ND_SAMPLES_PER_WAVELENGTH
+    """The d-D seed lattice's spacing
+    (:func:`~rollingball.symbolic.scales.projection_lattice_spacing`: 16/5 of the scan's)."""
+    return projection_lattice_spacing(G.L, resolution)
 
 
 def _prune_blocks(table, klo, khi, h, a, b, lam, upper, min_blocks=6):

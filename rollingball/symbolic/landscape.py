@@ -293,6 +293,21 @@ class Landscape:
         base = sp.Matrix(list(self.variables) + [self.expr])
         return base + RHO * self.normal
 
+    @cached_property
+    def axis_derivatives(self) -> tuple[tuple[sp.Expr, sp.Expr], ...]:
+        r"""Per axis :math:`i`: :math:`(\partial_i^2 f,\ \partial_i^3 f)`, the pure second and
+        third partial derivatives (the feature scale's ingredients)."""
+        return tuple((self.hessian[i, i], sp.diff(self.hessian[i, i], v))
+                     for i, v in enumerate(self.variables))
+
+    @cached_property
+    def curvature_derivatives(self) -> tuple[sp.Expr, sp.Expr, sp.Expr]:
+        r""":math:`(\kappa, \kappa', \kappa'')` of the graph (d = 1 only): where the
+        curvature peaks."""
+        k = self.curvature
+        dk = sp.diff(k, self.variables[0])
+        return (k, dk, sp.diff(dk, self.variables[0]))
+
     # ------------------------------------------------------------- numeric
     def _compile(self, exprs, extra=()):
         return vectorize(list(self.variables) + list(extra), list(exprs), self.data)
@@ -318,6 +333,10 @@ class Landscape:
                 cache[key] = self._compile([self.curvature])
             elif key == "offset":
                 cache[key] = self._compile(list(self.offset_point), extra=[RHO])
+            elif key == "axis":
+                cache[key] = self._compile([e for pair in self.axis_derivatives for e in pair])
+            elif key == "curvature3":
+                cache[key] = self._compile(list(self.curvature_derivatives))
             else:  # pragma: no cover - internal keys only
                 raise KeyError(key)
         return cache[key]
@@ -331,6 +350,19 @@ class Landscape:
             raise ValueError(f"points of a {self.dim}-D loss must have shape (..., {self.dim}), "
                              f"got {x.shape}")
         return [x[..., i] for i in range(self.dim)]
+
+    def as_input(self, theta) -> np.ndarray:
+        """A batch of parameters ``theta`` ``(..., d)`` as the numeric methods take it: the
+        array itself in d-D, its single column ``(...)`` in 1-D.
+
+        >>> Landscape("x^2").as_input([[1.0], [2.0]])
+        array([1., 2.])
+        """
+        theta = np.asarray(theta, dtype=float)
+        if theta.ndim == 0 or theta.shape[-1] != self.dim:
+            raise ValueError(f"parameters of a {self.dim}-D loss must have shape "
+                             f"(..., {self.dim}), got {theta.shape}")
+        return theta[..., 0] if self.dim == 1 else theta
 
     def f(self, x) -> np.ndarray:
         """The loss at ``x``."""
@@ -376,6 +408,17 @@ class Landscape:
         """The signed curvature kappa (1-D losses)."""
         self.curvature  # noqa: B018 - raises the clear error in d-D
         return self._fn("curvature")(*self._split(x))[0]
+
+    def axis_derivatives_at(self, x) -> np.ndarray:
+        r""":math:`(\partial_i^2 f, \partial_i^3 f)` per axis, shape ``(..., d, 2)``."""
+        out = self._fn("axis")(*self._split(x))
+        return np.stack([np.stack(out[2 * i:2 * i + 2], axis=-1) for i in range(self.dim)],
+                        axis=-2)
+
+    def curvature_derivatives_at(self, x) -> np.ndarray:
+        r""":math:`(\kappa, \kappa', \kappa'')` (1-D losses), shape ``(3, ...)``."""
+        self.curvature  # noqa: B018 - raises the clear error in d-D
+        return np.stack(self._fn("curvature3")(*self._split(x)))
 
     def shape_operator_at(self, x) -> np.ndarray:
         """The shape operator, shape ``(..., d, d)``."""

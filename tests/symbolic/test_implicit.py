@@ -1,4 +1,4 @@
-"""Tests of rollingball.symbolic.implicit: F(x, y, rho) by a resultant, against a hand derivation."""
+"""Tests of rollingball.symbolic.implicit: F(x, y, rho) by a resultant, against a hand result."""
 
 import numpy as np
 import pytest

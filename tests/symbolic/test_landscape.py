@@ -277,3 +277,39 @@ def test_scaled_keeps_data_and_identity_at_one():
 def test_scaled_rejects_bad_scales(lam):
     with pytest.raises(ValueError, match="vertical scale"):
         Landscape("sin(x)").scaled(lam)
+
+
+# ------------------------------------------------------- derivatives for the numerics
+def test_axis_and_curvature_derivatives_match_hand_derivation():
+    L = Landscape("x^4 - x^2")
+    t = np.array([0.1, 0.7, -1.3])
+    got = L.axis_derivatives_at(t)  # (3, 1, 2): f'' = 12 t^2 - 2, f''' = 24 t
+    assert np.allclose(got[:, 0, 0], 12 * t**2 - 2, rtol=1e-14)
+    assert np.allclose(got[:, 0, 1], 24 * t, rtol=1e-14)
+    k, dk, d2k = L.curvature_derivatives
+    xs = L.variables[0]
+    kappa = (12 * xs**2 - 2) / (1 + (4 * xs**3 - 2 * xs) ** 2) ** sp.Rational(3, 2)
+    assert sp.simplify(k - kappa) == 0
+    assert sp.simplify(dk - sp.diff(kappa, xs)) == 0
+    num = L.curvature_derivatives_at(t)
+    ref = [[float(e.subs(xs, v)) for v in t] for e in (kappa, sp.diff(kappa, xs),
+                                                       sp.diff(kappa, xs, 2))]
+    assert np.allclose(num, ref, rtol=1e-12)
+    with pytest.raises(ValueError, match="1-D"):
+        Landscape("x^2 + y^2").curvature_derivatives_at(np.zeros((1, 2)))
+
+
+def test_axis_derivatives_in_two_dimensions():
+    L = Landscape("sin(x)*y^3")
+    p = np.array([[0.4, -1.2], [2.0, 0.5]])
+    got = L.axis_derivatives_at(p)  # (2, 2, 2)
+    xv, yv = p[:, 0], p[:, 1]
+    assert np.allclose(got[:, 0], np.stack([-np.sin(xv) * yv**3, -np.cos(xv) * yv**3], -1))
+    assert np.allclose(got[:, 1], np.stack([6 * np.sin(xv) * yv, 6 * np.sin(xv)], -1))
+
+
+def test_as_input_is_the_one_1d_adapter():
+    assert Landscape("x^2").as_input(np.ones((4, 1))).shape == (4,)
+    assert Landscape("x^2 + y").as_input(np.ones((4, 2))).shape == (4, 2)
+    with pytest.raises(ValueError, match=r"shape \(\.\.\., 2\)"):
+        Landscape("x^2 + y").as_input(np.ones((4, 3)))
