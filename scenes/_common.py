@@ -1,8 +1,7 @@
 """Shared look and helpers of the rollingball scenes (palette, labels, equal-unit axes, readouts).
 
-Every scene reads its options through :func:`scene_options` (class attribute ``options``, set
-by ``rollingball render``, and the ``ROLLINGBALL_SCENE_OPTIONS`` environment variable), and
-takes every number it draws from :mod:`rollingball.storyboard`.
+Every scene is a :class:`rollingball.scenes.base.StoryboardScene` (options, frame data from
+:mod:`rollingball.storyboard`); this module holds only the look.
 
 Labels are MathTex when a LaTeX toolchain (``latex`` and ``dvisvgm``) is installed and a
 Unicode :class:`~manim.Text` otherwise; ``ROLLINGBALL_LATEX=0`` or ``1`` forces either.
@@ -29,8 +28,6 @@ from manim import (
     VGroup,
     VMobject,
 )
-
-from rollingball import storyboard
 
 # ------------------------------------------------------------------------ palette
 BACKGROUND = "#0E1117"
@@ -87,12 +84,6 @@ def title(text: str) -> Text:
     """A scene title, top-left."""
     t = Text(text, font=FONT, font_size=34, color=CURVE, weight="BOLD")
     return t.to_corner(UP + LEFT, buff=0.35)
-
-
-def scene_options(scene) -> storyboard.SceneOptions:
-    """The resolved options of a scene instance (``scene.options`` over the defaults)."""
-    name = getattr(scene, "scene_name", type(scene).__name__)
-    return storyboard.resolve_options(name, **dict(getattr(scene, "options", None) or {}))
 
 
 def fit_unit(x_range: Sequence[float], y_range: Sequence[float], width: float,
@@ -223,6 +214,6 @@ def legend(items: Sequence[tuple[Mobject, Mobject]], buff: float = 0.2) -> VGrou
 __all__ = [
     "BACKGROUND", "CURVE", "OFFSET", "BALL", "FOOT", "NORMAL", "GHOST", "STEP", "DANGER", "MUTED",
     "RADII", "FONT", "TEX_TEMPLATE", "RBMathTex", "latex_available", "label", "caption",
-    "title", "scene_options", "fit_unit", "nice_step", "equal_axes", "polyline", "to_scene",
+    "title", "fit_unit", "nice_step", "equal_axes", "polyline", "to_scene",
     "axes_unit", "Readout", "legend",
 ]

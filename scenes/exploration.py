@@ -9,9 +9,6 @@ theta_t, all drawn in step: small radii stay in the wells, large ones cross them
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import numpy as np
 from manim import (
     DOWN,
@@ -22,7 +19,6 @@ from manim import (
     Dot,
     FadeIn,
     Rectangle,
-    Scene,
     ValueTracker,
     VGroup,
     VMobject,
@@ -30,9 +26,8 @@ from manim import (
     rgb_to_color,
 )
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import (  # noqa: E402
-    BACKGROUND,
+from rollingball import storyboard
+from rollingball.scenes._common import (
     CURVE,
     GHOST,
     MUTED,
@@ -40,11 +35,9 @@ from _common import (  # noqa: E402
     Readout,
     caption,
     label,
-    scene_options,
     title,
 )
-
-from rollingball import storyboard  # noqa: E402
+from rollingball.scenes.base import StoryboardScene
 
 
 def heat_rgb(values: np.ndarray) -> np.ndarray:
@@ -96,16 +89,15 @@ def heat_map(rgba: np.ndarray, size: float, levels: int = 40) -> VGroup:
     return out
 
 
-class Exploration(Scene):
+class Exploration(StoryboardScene):
     """Fig. 4: GD and RBO at several radii from ten nearby starts on gaussian_wells."""
 
     scene_name = "Exploration"
-    options: dict = {}
+    data_words = ("running gradient descent and the ball (radii {radii}) from nearby starts, "
+                  "{steps} steps")
 
-    def setup(self):
-        self.camera.background_color = BACKGROUND
-        self.opts = scene_options(self)
-        self.data = storyboard.exploration_data(self.opts)
+    def compute_data(self, opts):
+        return storyboard.exploration_data(opts)
 
     def construct(self):
         d = self.data

@@ -10,9 +10,6 @@ radius rho_c = 1 (``rollingball.geometry.reach``) and the 1/rho decay beyond.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import numpy as np
 from manim import (
     DOWN,
@@ -24,14 +21,12 @@ from manim import (
     DashedLine,
     Dot,
     FadeIn,
-    Scene,
     Transform,
     VGroup,
 )
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import (  # noqa: E402
-    BACKGROUND,
+from rollingball import storyboard
+from rollingball.scenes._common import (
     CURVE,
     DANGER,
     MUTED,
@@ -40,23 +35,19 @@ from _common import (  # noqa: E402
     caption,
     label,
     polyline,
-    scene_options,
     title,
 )
+from rollingball.scenes.base import StoryboardScene
 
-from rollingball import storyboard  # noqa: E402
 
-
-class Ironing(Scene):
+class Ironing(StoryboardScene):
     """Figs. 2-3: offsets of weierstrass_like for growing rho beside Delta(rho) of the sine."""
 
     scene_name = "Ironing"
-    options: dict = {}
+    data_words = "ironing {loss} at radii {radii} and Delta(rho) of the sine"
 
-    def setup(self):
-        self.camera.background_color = BACKGROUND
-        self.opts = scene_options(self)
-        self.data = storyboard.ironing_data(self.opts)
+    def compute_data(self, opts):
+        return storyboard.ironing_data(opts)
 
     def construct(self):
         d = self.data

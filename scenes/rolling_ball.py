@@ -11,9 +11,6 @@ position is the engine's (``rollingball.storyboard.rolling_ball_data``).
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import numpy as np
 from manim import (
     DOWN,
@@ -28,7 +25,6 @@ from manim import (
     Dot,
     FadeIn,
     Line,
-    Scene,
     ValueTracker,
     VGroup,
     VMobject,
@@ -36,9 +32,8 @@ from manim import (
     linear,
 )
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import (  # noqa: E402
-    BACKGROUND,
+from rollingball import storyboard
+from rollingball.scenes._common import (
     BALL,
     CURVE,
     FOOT,
@@ -53,24 +48,20 @@ from _common import (  # noqa: E402
     label,
     legend,
     polyline,
-    scene_options,
     title,
     to_scene,
 )
+from rollingball.scenes.base import StoryboardScene
 
-from rollingball import storyboard  # noqa: E402
 
-
-class RollingBall(Scene):
+class RollingBall(StoryboardScene):
     """The main scene: RBO on a 1-D loss (default ``bumpy_bowl``), with a GD ghost."""
 
     scene_name = "RollingBall"
-    options: dict = {}
+    data_words = "rolling the ball ({steps} engine steps) and its gradient-descent ghost"
 
-    def setup(self):
-        self.camera.background_color = BACKGROUND
-        self.opts = scene_options(self)
-        self.data = storyboard.rolling_ball_data(self.opts)
+    def compute_data(self, opts):
+        return storyboard.rolling_ball_data(opts)
 
     def construct(self):
         d, opts = self.data, self.opts

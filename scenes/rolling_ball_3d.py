@@ -9,9 +9,6 @@ engine's (``rollingball.storyboard.rolling_3d_data``), exact on the offset betwe
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import numpy as np
 from manim import (
     DEGREES,
@@ -32,33 +29,28 @@ from manim import (
     linear,
 )
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import (  # noqa: E402
-    BACKGROUND,
+from rollingball import storyboard
+from rollingball.scenes._common import (
     BALL,
     FOOT,
     GHOST,
     MUTED,
     Readout,
     caption,
-    scene_options,
     title,
 )
+from rollingball.scenes.base import StoryboardScene
 
-from rollingball import storyboard  # noqa: E402
 
-
-class RollingBall3D(ThreeDScene):
+class RollingBall3D(StoryboardScene, ThreeDScene):
     """A sphere of radius rho rolling on a 2-D loss surface (RBO, from the engine)."""
 
     scene_name = "RollingBall3D"
-    options: dict = {}
+    data_words = "rolling the sphere on the surface ({steps} engine steps)"
     surface_resolution = (24, 24)
 
-    def setup(self):
-        self.camera.background_color = BACKGROUND
-        self.opts = scene_options(self)
-        self.data = storyboard.rolling_3d_data(self.opts)
+    def compute_data(self, opts):
+        return storyboard.rolling_3d_data(opts)
 
     def construct(self):
         d, L = self.data, self.opts.landscape

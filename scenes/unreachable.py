@@ -1,17 +1,15 @@
 """Unreachable: the arcs of the graph a ball of radius rho can never touch, as rho grows.
 
-The arcs (red) are ``rollingball.geometry.reach.unreachable`` (swallowtail trimming of the offset curve);
-they appear exactly when rho passes the critical radius rho_c (``rollingball.geometry.reach``), marked on
-the rho scale.  A ball of the current radius rests over the middle trough (its centre on the
-exact offset, ``rollingball.numeric.offset``): once rho > rho_c it can no longer reach the bottom.
+The arcs (red) are ``rollingball.geometry.reach.unreachable`` (swallowtail trimming of the
+offset curve); they appear exactly when rho passes the critical radius rho_c
+(``rollingball.geometry.reach``), marked on the rho scale.  A ball of the current radius rests
+over the middle trough (its centre on the exact offset, ``rollingball.numeric.offset``): once
+rho > rho_c it can no longer reach the bottom.
 
     manim -ql scenes/unreachable.py Unreachable
 """
 
 from __future__ import annotations
-
-import sys
-from pathlib import Path
 
 import numpy as np
 from manim import (
@@ -25,7 +23,6 @@ from manim import (
     FadeIn,
     Line,
     NumberLine,
-    Scene,
     Triangle,
     ValueTracker,
     VGroup,
@@ -34,9 +31,8 @@ from manim import (
 )
 from scipy.optimize import minimize_scalar
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import (  # noqa: E402
-    BACKGROUND,
+from rollingball import storyboard
+from rollingball.scenes._common import (
     BALL,
     CURVE,
     DANGER,
@@ -48,24 +44,20 @@ from _common import (  # noqa: E402
     fit_unit,
     label,
     polyline,
-    scene_options,
     title,
     to_scene,
 )
+from rollingball.scenes.base import StoryboardScene
 
-from rollingball import storyboard  # noqa: E402
 
-
-class Unreachable(Scene):
+class Unreachable(StoryboardScene):
     """Unreachable arcs highlighted as rho grows through the options' radii."""
 
     scene_name = "Unreachable"
-    options: dict = {}
+    data_words = "finding the unreachable arcs at radii {radii}"
 
-    def setup(self):
-        self.camera.background_color = BACKGROUND
-        self.opts = scene_options(self)
-        self.data = storyboard.unreachable_data(self.opts)
+    def compute_data(self, opts):
+        return storyboard.unreachable_data(opts)
 
     def construct(self):
         d, L = self.data, self.opts.landscape
@@ -109,13 +101,6 @@ class Unreachable(Scene):
         arcs = VGroup()
         self.ball, self.foot, self.arcs = ball, foot, arcs
 
-        def intervals(rho):
-            # exact intervals at the options' radii, and between them from the same module
-            k = np.flatnonzero(np.isclose(d.radii, rho))
-            if k.size:
-                return d.intervals[int(k[0])]
-            return storyboard.unreachable_intervals(L, rho, d.x_range)
-
         def place(_m=None):
             rho = r_tracker.get_value()
             c, p = storyboard.ball_at(L, trough, rho)
@@ -123,7 +108,7 @@ class Unreachable(Scene):
                         .set_fill(BALL, opacity=0.14).move_to(to_scene(ax, c)))
             foot.move_to(to_scene(ax, p))
             new = VGroup()
-            for a, b in intervals(rho):
+            for a, b in d.intervals_at(rho):
                 xs = np.linspace(a, b, max(8, int(60 * (b - a))))
                 arc = VMobject(stroke_color=DANGER, stroke_width=7).set_z_index(3)
                 arc.set_points_as_corners(to_scene(ax, np.column_stack([xs, L.f(xs)])))

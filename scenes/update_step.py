@@ -10,9 +10,6 @@ so that every piece is visible.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import numpy as np
 from manim import (
     DL,
@@ -31,14 +28,12 @@ from manim import (
     GrowArrow,
     Indicate,
     Line,
-    Scene,
     SurroundingRectangle,
     VGroup,
 )
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import (  # noqa: E402
-    BACKGROUND,
+from rollingball import storyboard
+from rollingball.scenes._common import (
     BALL,
     CURVE,
     DANGER,
@@ -51,24 +46,20 @@ from _common import (  # noqa: E402
     fit_unit,
     label,
     polyline,
-    scene_options,
     title,
     to_scene,
 )
+from rollingball.scenes.base import StoryboardScene
 
-from rollingball import storyboard  # noqa: E402
 
-
-class UpdateStep(Scene):
+class UpdateStep(StoryboardScene):
     """Paper Fig. 1: one update of Algorithm 1, piece by piece, with the equations beside it."""
 
     scene_name = "UpdateStep"
-    options: dict = {}
+    data_words = "one step of Algorithm 1 with the exact projection"
 
-    def setup(self):
-        self.camera.background_color = BACKGROUND
-        self.opts = scene_options(self)
-        self.data = storyboard.update_step_data(self.opts)
+    def compute_data(self, opts):
+        return storyboard.update_step_data(opts)
 
     def construct(self):
         d = self.data

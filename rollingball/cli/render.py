@@ -1,4 +1,4 @@
-"""``rollingball render SCENE [options]``: render one of the Manim scenes of ``scenes/``.
+"""``rollingball render SCENE [options]``: render a Manim scene of :mod:`rollingball.scenes`.
 
 Also a Python function, :func:`render_scene`, used by ``rollingball demo``::
 
@@ -13,7 +13,7 @@ scene through :func:`rollingball.storyboard.resolve_options`.
 from __future__ import annotations
 
 import argparse
-import importlib.util
+import importlib
 import shutil
 import sys
 import tempfile
@@ -32,33 +32,22 @@ FORMATS = ("mp4", "gif", "png")
 
 
 def scenes_dir() -> Path:
-    """The ``scenes/`` folder next to the package (editable install from the repository)."""
-    import rollingball
-
-    path = Path(rollingball.__file__).resolve().parent.parent / "scenes"
-    if not path.is_dir():
-        raise ValueError(f"the scenes folder {path} is missing: render needs the repository "
-                         "checkout (pip install -e .)")
-    return path
+    """The folder of the scenes package :mod:`rollingball.scenes` (``scenes/`` in a checkout,
+    ``site-packages/rollingball/scenes`` in a plain install)."""
+    try:
+        package = importlib.import_module("rollingball.scenes")
+    except ImportError:  # an editable install made before scenes/ was mapped
+        raise ValueError("the package rollingball.scenes is missing: reinstall rollingball "
+                         "(pip install .)") from None
+    return Path(package.__file__).resolve().parent
 
 
 def load_scene(name: str) -> type:
-    """The scene class ``name`` imported from its file in ``scenes/`` (Manim is imported here)."""
+    """The scene class ``name`` from its module of :mod:`rollingball.scenes` (imports Manim)."""
     if name not in storyboard.SCENES:
         raise ValueError(f"unknown scene {name!r}; scenes: {', '.join(storyboard.SCENES)}")
-    folder = scenes_dir()
-    path = folder / storyboard.SCENES[name]
-    if str(folder) not in sys.path:
-        sys.path.insert(0, str(folder))
-    module_name = f"rollingball_scenes_{path.stem}"
-    module = sys.modules.get(module_name)
-    if module is None:
-        spec = importlib.util.spec_from_file_location(module_name, path)
-        if spec is None or spec.loader is None:  # pragma: no cover
-            raise ValueError(f"cannot import {path}")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[module_name] = module
-        spec.loader.exec_module(module)
+    scenes_dir()  # a clear error when the package is missing
+    module = importlib.import_module(f"rollingball.scenes.{storyboard.SCENES[name]}")
     return getattr(module, name)
 
 

@@ -15,16 +15,16 @@ pytest.importorskip("manim")
 
 from manim import tempconfig  # noqa: E402
 
-from rollingball import Landscape, storyboard  # noqa: E402
+from rollingball import storyboard  # noqa: E402
 from rollingball.cli.render import load_scene  # noqa: E402
 
 pytestmark = pytest.mark.render
 
 
 def make_scene(name: str, **options):
-    """Render scene ``name`` with ``options`` at low quality, 4 fps, no file; return the scene."""
-    cls = type(name, (load_scene(name),), {"options": options})
-    scene = cls()
+    """Render scene ``name`` with ``options`` (its constructor parameter) at low quality, 4 fps,
+    no file; return the scene."""
+    scene = load_scene(name)(options=options)
     scene.render()
     return scene
 
@@ -107,16 +107,6 @@ def test_rolling_ball_tangent_footpoint_offset():
     assert scene.readout.values[1].get_value() == pytest.approx(st["theta"], abs=1e-3)
     # the ghost is gradient descent from the same start
     assert d.gd.theta[0] == pytest.approx(d.rbo.theta[0])
-
-
-def test_rolling_ball_default_radius_skips_the_small_valleys():
-    """The default scene's story: RBO reaches the global basin, GD stops in a ripple."""
-    opts = storyboard.resolve_options("RollingBall")
-    d = storyboard.rolling_ball_data(opts)
-    assert abs(d.rbo.centre[-1, 0]) < 1.0  # the ball rests over the global minimum's basin
-    assert abs(d.gd.theta[-1]) > 2.0       # gradient descent is stuck in a ripple
-    L = opts.landscape
-    assert L.f(np.array(d.rbo.theta[-1])) < L.f(np.array(d.gd.theta[-1]))
 
 
 def test_update_step_anatomy():
@@ -232,20 +222,3 @@ def test_rolling_ball_3d_sphere_touches_surface():
     assert dist == pytest.approx(rho, rel=0.01)
     foot = np.array(ax.p2c(scene.foot.get_center()))
     assert foot[2] == pytest.approx(float(L.f(foot[:2])), abs=1e-9)  # footpoint on the surface
-
-
-# ---------------------------------------------------------------------- options
-def test_options_layers_and_errors(monkeypatch):
-    monkeypatch.setenv(storyboard.ENV_OPTIONS, '{"radius": 0.7, "steps": 9}')
-    o = storyboard.resolve_options("RollingBall", steps=5)
-    assert o.radius == (0.7,) and o.steps == 5 and o.loss == "bumpy_bowl"
-    monkeypatch.delenv(storyboard.ENV_OPTIONS)
-    for bad in (dict(radius=0), dict(lr=-1), dict(steps=0), dict(colour="red"),
-                dict(loss="x^2 + y^2"), dict(starts=[[1, 2]])):
-        with pytest.raises(ValueError):
-            storyboard.resolve_options("RollingBall", **bad)
-    with pytest.raises(ValueError):
-        storyboard.resolve_options("Exploration", starts=[1.0])
-    with pytest.raises(ValueError):
-        storyboard.resolve_options("NoSuchScene")
-    assert isinstance(Landscape(o.loss), Landscape)

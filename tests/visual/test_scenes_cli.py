@@ -1,5 +1,5 @@
 """Rendering through ``rollingball render`` (every scene), plain ``manim`` (one scene), the
-LaTeX and Text label paths, a frame comparison against tests/visual/control_data, and checkhealth."""
+LaTeX and Text label paths, frame comparisons against tests/visual/control_data, checkhealth."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import pytest
 
 pytest.importorskip("manim")
 
-from manim import Scene, Text, tempconfig  # noqa: E402
+from manim import Text, tempconfig  # noqa: E402
 from manim.utils.testing.frames_comparison import frames_comparison  # noqa: E402
 
 from rollingball import storyboard  # noqa: E402
@@ -125,8 +125,7 @@ def test_checkhealth(capsys):
 
 # ------------------------------------------------------------------------ labels
 def test_text_label_path(monkeypatch):
-    sys.path.insert(0, str(scenes_dir()))
-    import _common
+    from rollingball.scenes import _common
 
     monkeypatch.setenv("ROLLINGBALL_LATEX", "0")
     m = _common.label(r"\rho_c", "ρ_c")
@@ -138,8 +137,7 @@ def test_text_label_path(monkeypatch):
 def test_mathtex_label_path(monkeypatch, tex_cache):
     """With LaTeX: real MathTex from the minimal template.  Without it on this machine:
     the same code path with the LaTeX compiler replaced by a stub that records the source."""
-    sys.path.insert(0, str(scenes_dir()))
-    import _common
+    from rollingball.scenes import _common
 
     monkeypatch.setenv("ROLLINGBALL_LATEX", "1")
     have_tex = shutil.which("latex") and shutil.which("dvisvgm")
@@ -181,13 +179,9 @@ def test_update_step_renders_with_latex_labels(monkeypatch, tex_cache, tmp_path)
 
 
 # ------------------------------------------------------------- frame comparison
-def _build(scene: Scene, name: str, **options):
-    """Run scene ``name``'s setup and construct on the test's scene object."""
-    cls = load_scene(name)
-    scene.options = options
-    scene.scene_name = name
-    cls.setup(scene)
-    cls.construct(scene)
+def _scene(name: str, **options) -> type:
+    """Scene ``name`` with ``options`` as its class parameter (the base of a frame test)."""
+    return type(name, (load_scene(name),), {"options": options})
 
 
 @contextlib.contextmanager
@@ -204,16 +198,17 @@ def _text_labels():
             os.environ["ROLLINGBALL_LATEX"] = old
 
 
-@frames_comparison(last_frame=True)
+@frames_comparison(last_frame=True, base_scene=_scene("UpdateStep", duration=0.2))
 def test_update_step_frame(scene):
     """The last frame of UpdateStep (Text labels) against tests/visual/control_data/scenes/."""
     with _text_labels():
-        _build(scene, "UpdateStep", duration=0.2)
+        load_scene("UpdateStep").construct(scene)
     assert scene.mobjects  # the frame itself is compared by the decorator
 
 
-@frames_comparison(last_frame=True)
+@frames_comparison(last_frame=True, base_scene=_scene("Unreachable", radius=[0.5, 1.5],
+                                                       duration=0.2))
 def test_unreachable_frame(scene):
     with _text_labels():
-        _build(scene, "Unreachable", radius=[0.5, 1.5], duration=0.2)
+        load_scene("Unreachable").construct(scene)
     assert scene.mobjects  # the frame itself is compared by the decorator
