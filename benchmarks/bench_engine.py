@@ -29,7 +29,7 @@ import time
 import numpy as np
 
 from rollingball import Landscape, catalog
-from rollingball.engine.loop import loop as eng
+from rollingball.engine import loop as eng
 
 CONFIGS = [
     ("gd", dict(method="gd")),

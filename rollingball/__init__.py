@@ -17,8 +17,20 @@ Everything else (the contact SQP, the lattices, the window searches, the scene d
 reached through its module.
 """
 
-from rollingball.engine.loop import roll, sweep
+from rollingball.engine.loop import roll
 from rollingball.engine.result import RollResult, Status
+from rollingball.engine.solvers import (
+    GD,
+    SAM,
+    Adam,
+    Alg1,
+    Exact,
+    Momentum,
+    Newton,
+    OffsetRBO,
+    PaperProjection,
+    Tangent,
+)
 from rollingball.geometry.check import CheckReport, check
 from rollingball.geometry.curve import (
     Swallowtails,
@@ -47,7 +59,6 @@ from rollingball.symbolic.landscape import RHO, Landscape
 from rollingball.symbolic.parsing import parse_loss
 
 # ---- reserved: names other layers add here ------------------------------------------------
-# engine (H1): the typed solver and projection classes (OffsetRBO, Alg1, Exact, ...);
 # study (H4): ``sweep`` moves to ``rollingball.study`` (import it from there, keep the name).
 # Add each to ``__all__`` below, which stays sorted (tests/test_layers.py checks it).
 # ---------------------------------------------------------------------------------------------
@@ -55,20 +66,30 @@ from rollingball.symbolic.parsing import parse_loss
 __version__ = "0.1.0"
 
 __all__ = [
+    "Adam",
+    "Alg1",
     "CATALOG",
     "CheckReport",
     "CriticalRadius",
+    "Exact",
+    "GD",
     "GraphDistance",
     "ImplicitOffset",
     "Ironing",
     "Landscape",
+    "Momentum",
+    "Newton",
     "OffsetGrid",
+    "OffsetRBO",
+    "PaperProjection",
     "Projection",
     "RHO",
     "RollResult",
+    "SAM",
     "Status",
     "StrongIroning",
     "Swallowtails",
+    "Tangent",
     "Unreachable",
     "UpperOffset",
     "__version__",
@@ -87,7 +108,6 @@ __all__ = [
     "roll",
     "strong_ironing",
     "swallowtails",
-    "sweep",
     "trimmed_offset_curve",
     "unreachable",
     "unreachable_mask",

@@ -7,8 +7,11 @@ import argparse
 import numpy as np
 
 from rollingball.cli._loss import add_loss_arguments, landscape
-from rollingball.engine.loop import PROJECTIONS, roll, sweep
-from rollingball.geometry.check import RBO_METHODS, check
+from rollingball.cli.run import add_progress_argument, add_solver_arguments, progress_of, solver_of
+from rollingball.engine.inputs import starts_by_radius
+from rollingball.engine.loop import roll
+from rollingball.engine.solvers import BALL_METHODS
+from rollingball.geometry.check import check
 
 
 def register(sub) -> None:
@@ -29,15 +32,13 @@ def register(sub) -> None:
                    "(default: -2, 0.7 and 2.5 on every axis)")
     p.add_argument("--lr", type=float, default=0.05, help="learning rate (default 0.05)")
     p.add_argument("--steps", type=int, default=50, help="number of steps (default 50)")
-    p.add_argument("--method", "-m", choices=RBO_METHODS, default="rbo",
-                   help="rbo (offset-keeping, default), alg1 (paper Algorithm 1), tangent")
-    p.add_argument("--projection", "-p", choices=PROJECTIONS, default="exact",
-                   help="projection onto the graph (default exact)")
+    add_solver_arguments(p, BALL_METHODS)
     p.add_argument("--compare", action="store_true",
                    help="also run and check the paper's approximate projection")
     p.add_argument("--offset-tol", type=float, default=1e-8,
                    help="largest accepted |c_y - f_rho(c_x)| (default 1e-8)")
     p.add_argument("--scale", type=float, default=1.0, help="vertical scale lambda (default 1)")
+    add_progress_argument(p)
     p.set_defaults(handler=main)
 
 
@@ -63,12 +64,14 @@ def main(args: argparse.Namespace) -> int:
         raise ValueError(f"--radius must be positive and finite, got {args.radius}")
     if not (args.offset_tol > 0):
         raise ValueError(f"--offset-tol must be positive, got {args.offset_tol}")
-    x0, rho = sweep(_starts(args.x0, L.dim), radii)
+    grid = starts_by_radius(_starts(args.x0, L.dim), radii)
+    solver = solver_of(args)
     failed = False
     for r in radii:
-        sel = rho == r
-        res = roll(L, x0[sel], radius=float(r), lr=args.lr, steps=args.steps,
-                   method=args.method, projection=args.projection, scale=args.scale)
+        sel = grid.radius == r
+        res = roll(L, grid.x0[sel], solver=solver, radius=float(r), lr=args.lr,
+                   steps=args.steps, scale=args.scale,
+                   progress=progress_of(args, args.steps * int(sel.sum())))
         rep = check(res, offset_tol=args.offset_tol, compare=args.compare)
         print(f"{L.name}, rho = {r:g}, {int(sel.sum())} ball(s), {args.steps} steps")
         print(rep.table())

@@ -9,7 +9,9 @@ import sys
 import numpy as np
 
 from rollingball.cli._loss import add_loss_arguments, landscape
-from rollingball.engine.loop import METHODS, PROJECTIONS, roll, sweep
+from rollingball.engine.inputs import starts_by_radius
+from rollingball.engine.loop import roll
+from rollingball.engine.solvers import BALL_METHODS, METHODS, PROJECTIONS, Solver, make_solver
 
 
 def register(sub) -> None:
@@ -30,28 +32,59 @@ def register(sub) -> None:
                    "(default 0.5)")
     p.add_argument("--lr", type=float, default=1e-2, help="learning rate eta (default 0.01)")
     p.add_argument("--steps", type=int, default=100, help="number of steps (default 100)")
-    p.add_argument("--method", "-m", choices=METHODS, default="rbo",
-                   help="rbo (offset-keeping, default), alg1 (paper Algorithm 1), tangent "
-                   "(Section 3.2), or a baseline gd, momentum, adam, sam")
-    p.add_argument("--projection", "-p", choices=PROJECTIONS, default="exact",
-                   help="projection onto the graph: exact (default), newton, paper")
-    p.add_argument("--gamma", type=float, default=0.05,
-                   help="step size of the paper projection (default 0.05)")
-    p.add_argument("--proj-steps", type=int, default=20,
-                   help="iterations of the paper projection (default 20)")
+    add_solver_arguments(p)
     p.add_argument("--scale", type=float, default=1.0,
                    help="vertical scale lambda: the metric on (theta, lambda f) (default 1)")
-    p.add_argument("--box", nargs=2, type=float, metavar=("LO", "HI"),
+    p.add_argument("--domain", nargs=2, type=float, metavar=("LO", "HI"),
                    help="stop balls whose iterate leaves [LO, HI] on any axis")
+    p.add_argument("--box", nargs=2, type=float, metavar=("LO", "HI"),
+                   help=argparse.SUPPRESS)  # the deprecated name of --domain
     p.add_argument("--resolution", type=float, default=None,
                    help="sample spacing of the exact projection and offset (default: from "
                    "the landscape)")
     p.add_argument("--out", "-o", metavar="FILE",
                    help="save the run: FILE.npz (reloadable) or FILE.csv (one row per step "
                    "and ball)")
-    p.add_argument("--progress", action="store_true",
-                   help="draw a progress bar on stderr (default: only on a terminal)")
+    add_progress_argument(p)
     p.set_defaults(handler=main)
+
+
+def add_solver_arguments(p: argparse.ArgumentParser, methods=METHODS) -> None:
+    """``--method``, ``--projection``, ``--gamma``, ``--proj-steps``: the string shortcuts of
+    the solver objects (:func:`rollingball.engine.solvers.make_solver` builds them)."""
+    p.add_argument("--method", "-m", choices=methods, default="rbo",
+                   help="rbo (offset-keeping, default), alg1 (paper Algorithm 1), tangent "
+                   "(Section 3.2)" + (", or a baseline gd, momentum, adam, sam"
+                                      if len(methods) > len(BALL_METHODS) else ""))
+    p.add_argument("--projection", "-p", choices=tuple(PROJECTIONS), default=None,
+                   help="projection onto the graph of the ball methods: exact (default), "
+                   "newton, paper")
+    p.add_argument("--gamma", type=float, default=None,
+                   help="step size of the paper projection (default: PaperProjection's, 0.05)")
+    p.add_argument("--proj-steps", type=int, default=None,
+                   help="iterations of the paper projection (default: PaperProjection's, 20)")
+
+
+def add_progress_argument(p: argparse.ArgumentParser) -> None:
+    """``--progress/--no-progress`` (default: a bar only on a terminal, for long runs)."""
+    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                   help="draw a progress bar on stderr (default: only on a terminal, for "
+                   "long runs)")
+
+
+def solver_of(args: argparse.Namespace) -> Solver:
+    """The solver object the command line's ``--method``, ``--projection``, ``--gamma`` and
+    ``--proj-steps`` stand for."""
+    return make_solver(args.method, args.projection, gamma=args.gamma,
+                       proj_steps=args.proj_steps)
+
+
+def progress_of(args: argparse.Namespace, work: int) -> bool:
+    """``--progress``/``--no-progress``, else a bar on a terminal when ``work`` (balls times
+    steps) is at least 2000."""
+    if args.progress is not None:
+        return bool(args.progress)
+    return sys.stderr.isatty() and work >= 2000
 
 
 def _starts(values, d: int) -> np.ndarray:
@@ -81,13 +114,17 @@ def main(args: argparse.Namespace) -> int:
         folder = os.path.dirname(os.path.abspath(args.out))
         if not os.path.isdir(folder):
             raise ValueError(f"--out: no such folder {folder!r}")
+    domain = args.domain
+    if args.box is not None:
+        print("rollingball: --box is deprecated, use --domain", file=sys.stderr)
+        if domain is not None:
+            raise ValueError("give --domain only (--box is its deprecated name)")
+        domain = args.box
     L = landscape(args.loss, args.variables)
-    x0, radius = sweep(_starts(args.x0, L.dim), args.radius)
-    progress = args.progress or (sys.stderr.isatty() and args.steps * x0.shape[0] >= 2000)
-    res = roll(L, x0, radius=radius, lr=args.lr, steps=args.steps, method=args.method,
-               projection=args.projection, box=args.box, scale=args.scale,
-               resolution=args.resolution, gamma=args.gamma, proj_steps=args.proj_steps,
-               progress=progress)
+    grid = starts_by_radius(_starts(args.x0, L.dim), args.radius)
+    res = roll(L, grid.x0, solver=solver_of(args), radius=grid.radius, lr=args.lr,
+               steps=args.steps, domain=domain, scale=args.scale, resolution=args.resolution,
+               progress=progress_of(args, args.steps * grid.x0.shape[0]))
     print(res.summary())
     if args.out:
         if args.out.lower().endswith(".npz"):

@@ -14,10 +14,14 @@ Every rule maps a batch of iterates ``x`` ``(N, d)`` and its exact gradient
 * ``sam`` (Foret et al. 2021, Eq. 2, exact gradient):
   :math:`e_t = r\, g_t/(|g_t| + 10^{-12}),\ x_{t+1} = x_t - \eta\,\nabla f(x_t + e_t)`.
 
+Each rule is a frozen object holding its hyper-parameters (each default written once, here):
+:class:`GD`, :class:`Momentum`, :class:`Adam`, :class:`SAM`; :data:`BASELINES` maps the
+method names to them and :func:`Optimizer` builds one from a name.
+
 >>> import numpy as np
 >>> from rollingball import Landscape
 >>> L = Landscape("x^2")
->>> opt = Optimizer("gd")
+>>> opt = GD()
 >>> state = opt.init(np.array([[1.0]]))
 >>> x, state = opt.step(L, np.array([[1.0]]), state, lr=np.array([0.1]), t=0)
 >>> x
@@ -27,55 +31,29 @@ array([[0.8]])
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
 from rollingball.symbolic.landscape import Landscape
 
-__all__ = ["BASELINES", "Optimizer"]
-
-#: Names of the baseline methods.
-BASELINES = ("gd", "momentum", "adam", "sam")
+__all__ = ["BASELINES", "Baseline", "GD", "Momentum", "Adam", "SAM", "Optimizer"]
 
 _ADAM_EPS = 1e-8
 _SAM_EPS = 1e-12
 
 
-@dataclass(frozen=True)
-class Optimizer:
-    """One baseline update rule with its hyper-parameters.
+class Baseline:
+    """What every baseline rule shares: the name, the state and its subsets.
 
-    Args:
-        name: one of :data:`BASELINES`.
-        momentum: heavy-ball coefficient :math:`\\mu \\in [0, 1)`.
-        betas: Adam's :math:`(\\beta_1, \\beta_2)`, each in ``[0, 1)``.
-        sam_radius: SAM's neighbourhood radius :math:`r \\ge 0`.
+    The iterate of a baseline is its own "centre" (the point on the graph); it has no
+    projection and no radius.
     """
 
-    name: str
-    momentum: float = 0.9
-    betas: tuple[float, float] = (0.9, 0.999)
-    sam_radius: float = 0.05
-
-    def __post_init__(self) -> None:
-        if self.name not in BASELINES:
-            raise ValueError(f"unknown baseline {self.name!r}; "
-                             f"choose one of {', '.join(BASELINES)}")
-        if not (0.0 <= self.momentum < 1.0):
-            raise ValueError(f"momentum must lie in [0, 1), got {self.momentum}")
-        b1, b2 = self.betas
-        if not (0.0 <= b1 < 1.0 and 0.0 <= b2 < 1.0):
-            raise ValueError(f"betas must lie in [0, 1), got {self.betas}")
-        if not (np.isfinite(self.sam_radius) and self.sam_radius >= 0):
-            raise ValueError(f"sam_radius must be >= 0, got {self.sam_radius}")
+    name: ClassVar[str]
 
     def init(self, x: np.ndarray) -> dict[str, np.ndarray]:
-        """The optimizer state for iterates ``x`` ``(N, d)``."""
-        z = np.zeros_like(x, dtype=float)
-        if self.name == "momentum":
-            return {"v": z}
-        if self.name == "adam":
-            return {"m": z, "v": z.copy()}
+        """The optimizer state for iterates ``x`` ``(N, d)`` (none by default)."""
         return {}
 
     def step(self, landscape: Landscape, x: np.ndarray, state: dict[str, np.ndarray],
@@ -89,27 +67,123 @@ class Optimizer:
         if grad is None:
             grad = landscape.value_and_grad(_as_input(landscape, x))[1]
         eta = np.asarray(lr, dtype=float)[:, None]
-        if self.name == "gd":
-            return x - eta * grad, state
-        if self.name == "momentum":
-            v = self.momentum * state["v"] + grad
-            return x - eta * v, {"v": v}
-        if self.name == "adam":
-            b1, b2 = self.betas
-            m = b1 * state["m"] + (1 - b1) * grad
-            v = b2 * state["v"] + (1 - b2) * grad * grad
-            mhat = m / (1 - b1 ** (t + 1))
-            vhat = v / (1 - b2 ** (t + 1))
-            return x - eta * mhat / (np.sqrt(vhat) + _ADAM_EPS), {"m": m, "v": v}
-        # sam
-        norm = np.linalg.norm(grad, axis=-1, keepdims=True)
-        e = self.sam_radius * grad / (norm + _SAM_EPS)
-        g_adv = landscape.value_and_grad(_as_input(landscape, x + e))[1]
-        return x - eta * g_adv, state
+        return self._update(landscape, x, state, eta, t, grad)
+
+    def _update(self, landscape, x, state, eta, t, grad):  # pragma: no cover - abstract
+        raise NotImplementedError
 
     def subset(self, state: dict[str, np.ndarray], idx: np.ndarray) -> dict[str, np.ndarray]:
         """The state of the balls ``idx``."""
         return {k: v[idx] for k, v in state.items()}
+
+
+@dataclass(frozen=True)
+class GD(Baseline):
+    """Gradient descent, :math:`x_{t+1} = x_t - \\eta\\, g_t`."""
+
+    name: ClassVar[str] = "gd"
+
+    def _update(self, landscape, x, state, eta, t, grad):
+        return x - eta * grad, state
+
+
+@dataclass(frozen=True)
+class Momentum(Baseline):
+    """Heavy ball, :math:`v_{t+1} = \\beta v_t + g_t,\\ x_{t+1} = x_t - \\eta v_{t+1}`.
+
+    Args:
+        beta: the heavy-ball coefficient :math:`\\beta \\in [0, 1)` (``momentum=``).
+    """
+
+    beta: float = 0.9
+    name: ClassVar[str] = "momentum"
+
+    def __post_init__(self) -> None:
+        if not (0.0 <= self.beta < 1.0):
+            raise ValueError(f"momentum must lie in [0, 1), got {self.beta}")
+
+    def init(self, x: np.ndarray) -> dict[str, np.ndarray]:
+        return {"v": np.zeros_like(x, dtype=float)}
+
+    def _update(self, landscape, x, state, eta, t, grad):
+        v = self.beta * state["v"] + grad
+        return x - eta * v, {"v": v}
+
+
+@dataclass(frozen=True)
+class Adam(Baseline):
+    """Adam (Kingma & Ba 2015, :math:`\\epsilon = 10^{-8}`), see the module notes.
+
+    Args:
+        betas: :math:`(\\beta_1, \\beta_2)`, each in ``[0, 1)``.
+    """
+
+    betas: tuple[float, float] = (0.9, 0.999)
+    name: ClassVar[str] = "adam"
+
+    def __post_init__(self) -> None:
+        betas = tuple(float(b) for b in self.betas)
+        if len(betas) != 2 or not all(0.0 <= b < 1.0 for b in betas):
+            raise ValueError(f"betas must lie in [0, 1), got {self.betas}")
+        object.__setattr__(self, "betas", betas)
+
+    def init(self, x: np.ndarray) -> dict[str, np.ndarray]:
+        z = np.zeros_like(x, dtype=float)
+        return {"m": z, "v": z.copy()}
+
+    def _update(self, landscape, x, state, eta, t, grad):
+        b1, b2 = self.betas
+        m = b1 * state["m"] + (1 - b1) * grad
+        v = b2 * state["v"] + (1 - b2) * grad * grad
+        mhat = m / (1 - b1 ** (t + 1))
+        vhat = v / (1 - b2 ** (t + 1))
+        return x - eta * mhat / (np.sqrt(vhat) + _ADAM_EPS), {"m": m, "v": v}
+
+
+@dataclass(frozen=True)
+class SAM(Baseline):
+    """Sharpness-aware minimisation (Foret et al. 2021, Eq. 2, exact gradient).
+
+    Args:
+        radius: the neighbourhood radius :math:`r \\ge 0` (``sam_radius=``).
+    """
+
+    radius: float = 0.05
+    name: ClassVar[str] = "sam"
+
+    def __post_init__(self) -> None:
+        if not (np.isfinite(self.radius) and self.radius >= 0):
+            raise ValueError(f"sam_radius must be >= 0, got {self.radius}")
+
+    def _update(self, landscape, x, state, eta, t, grad):
+        norm = np.linalg.norm(grad, axis=-1, keepdims=True)
+        e = self.radius * grad / (norm + _SAM_EPS)
+        g_adv = landscape.value_and_grad(_as_input(landscape, x + e))[1]
+        return x - eta * g_adv, state
+
+
+#: The baseline methods by name.
+BASELINES: dict[str, type[Baseline]] = {c.name: c for c in (GD, Momentum, Adam, SAM)}
+
+
+def Optimizer(name: str, *, momentum: float | None = None,  # noqa: N802 - kept name
+              betas: tuple[float, float] | None = None,
+              sam_radius: float | None = None) -> Baseline:
+    """The baseline ``name`` (one of :data:`BASELINES`) with the given hyper-parameters (the
+    others at their defaults); a hyper-parameter of another rule is a ``ValueError``."""
+    if name not in BASELINES:
+        raise ValueError(f"unknown baseline {name!r}; choose one of {', '.join(BASELINES)}")
+    given = {"momentum": ("beta", momentum), "betas": ("betas", betas),
+             "sam_radius": ("radius", sam_radius)}
+    own = {"momentum": "momentum", "adam": "betas", "sam": "sam_radius"}.get(name)
+    kw = {}
+    for key, (field_name, value) in given.items():
+        if value is None:
+            continue
+        if key != own:
+            raise ValueError(f"{key} does not apply to the baseline {name!r}")
+        kw[field_name] = value
+    return BASELINES[name](**kw)
 
 
 def _as_input(landscape: Landscape, x: np.ndarray) -> np.ndarray:

@@ -23,26 +23,47 @@ footpoint alternates between the contacts; :attr:`RollResult.resting_on_two` det
 (the centre moved less than a tolerance over the last steps while the footpoint jumped),
 and :attr:`RollResult.final_theta` reports the centre's horizontal position for those balls
 instead of a footpoint that flips from step to step.
+
+The final point of a run, by name: :attr:`RollResult.x` is the final *footpoint*
+:math:`\theta_T` (the iterate; for baselines the point itself) and :attr:`RollResult.fun`
+is :math:`f(\theta_T)`, the loss *there* (so ``fun == f(x)`` always);
+:attr:`RollResult.final_centre` is the final centre :math:`c_T` and
+:attr:`RollResult.final_theta` the rest position (the footpoint, or the centre's horizontal
+position for a ball resting on two contacts).
+
+The run's method is recorded as its solver object (:attr:`RollResult.solver`, see
+:mod:`rollingball.engine.solvers`); :attr:`RollResult.method` and
+:attr:`RollResult.projection` are its names.
 """
 
 from __future__ import annotations
 
+import ast
 import csv
 import enum
+import json
 import os
 import re
 from dataclasses import dataclass, field, fields
+from typing import Any
 
 import numpy as np
 
 from rollingball._files import atomic_write
+from rollingball.engine.solvers import (
+    BallSolver,
+    Solver,
+    make_solver,
+    solver_from_spec,
+    solver_spec,
+)
 from rollingball.symbolic.catalog import CATALOG
 from rollingball.symbolic.landscape import Landscape
 
 __all__ = ["RollResult", "Status", "atomic_write"]
 
-#: Format version stored in ``.npz`` files.
-_FORMAT = 1
+#: Format version stored in ``.npz`` files (2: the solver is stored; 1 still loads).
+_FORMAT = 2
 
 
 class Status(enum.Enum):
@@ -51,7 +72,7 @@ class Status(enum.Enum):
     OK = ("ok", "ran every step")
     DIVERGED = ("diverged", "|theta| or |f| exceeded the divergence bound")
     NON_FINITE = ("non_finite", "a value (point, centre, loss or projection) became NaN or inf")
-    LEFT_BOX = ("left_box", "the iterate left the box")
+    LEFT_BOX = ("left_box", "the iterate left the domain")
 
     def __init__(self, code: str, message: str) -> None:
         self.code = code
@@ -117,18 +138,31 @@ def _rebuild_landscape(z) -> Landscape:
                      feature_scale=None if not np.isfinite(fs) else fs)
 
 
+def _solver_of_format_1(method: str, projection: str, options: dict[str, str]) -> Solver:
+    """The solver of a format-1 file: its method and projection names and the options
+    (stored as ``repr`` strings) that hold the hyper-parameters."""
+    def value(key: str) -> Any:
+        return ast.literal_eval(options[key]) if key in options else None
+
+    if method in ("rbo", "alg1", "tangent"):
+        paper = projection == "paper"
+        return make_solver(method, projection, gamma=value("gamma") if paper else None,
+                           proj_steps=value("proj_steps") if paper else None)
+    own = {"momentum": "momentum", "adam": "betas", "sam": "sam_radius"}.get(method)
+    return make_solver(method, **({own: value(own)} if own else {}))
+
+
 @dataclass
 class RollResult:
     """Everything a run recorded; see the module docstring for the shapes.
 
     Field names follow :class:`scipy.optimize.OptimizeResult` where one exists:
-    :attr:`x` (final iterates), :attr:`fun` (final losses), :attr:`nit`,
+    :attr:`x` (final footpoints), :attr:`fun` (the loss there), :attr:`nit`,
     :attr:`success`, :attr:`message`.
     """
 
     landscape: Landscape
-    method: str
-    projection: str
+    solver: Solver  #: the solver object the run used (replayed by check)
     radius: np.ndarray  #: (N,) radius at step 0
     lr: np.ndarray  #: (N,) learning rate at step 0
     theta: np.ndarray  #: (T+1, N, d)
@@ -147,6 +181,17 @@ class RollResult:
     wall_time: float = 0.0
     scale: float = 1.0
     options: dict = field(default_factory=dict)
+
+    # ---------------------------------------------------------------- names
+    @property
+    def method(self) -> str:
+        """The solver's method name (``"rbo"``, ``"alg1"``, ``"gd"``, ...)."""
+        return self.solver.name
+
+    @property
+    def projection(self) -> str | None:
+        """The name of the ball solver's graph projection (None for a baseline)."""
+        return self.solver.projection.name if isinstance(self.solver, BallSolver) else None
 
     # ---------------------------------------------------------------- shapes
     @property
@@ -177,7 +222,7 @@ class RollResult:
         pivoting on a crest moves its centre, not its footpoint.
         """
         T = self.steps
-        if T < 2 or self.method not in ("rbo", "alg1", "tangent"):
+        if T < 2 or not isinstance(self.solver, BallSolver):
             return np.zeros(self.n_balls, dtype=bool)
         w = min(window, T)
         c = self.centre[-w - 1:, :, : self.dim]
@@ -207,13 +252,19 @@ class RollResult:
 
     @property
     def x(self) -> np.ndarray:
-        """(N, d) final iterates (alias of :attr:`final_theta`)."""
-        return self.final_theta
+        """(N, d) the final footpoints :math:`\\theta_T` (for a frozen ball, its last valid
+        one); :attr:`fun` is the loss there."""
+        return self.theta[-1].copy()
 
     @property
     def fun(self) -> np.ndarray:
-        """(N,) final losses."""
-        return self.loss[-1]
+        """(N,) the final losses :math:`f(\\theta_T)`, at the footpoints :attr:`x`."""
+        return self.loss[-1].copy()
+
+    @property
+    def final_centre(self) -> np.ndarray:
+        """(N, d+1) the final centres :math:`c_T` (baselines: the final point)."""
+        return self.centre[-1].copy()
 
     @property
     def nit(self) -> np.ndarray:
@@ -247,7 +298,7 @@ class RollResult:
         L = self.landscape
         n, d = self.n_balls, self.dim
         lines = [f"rollingball run: {L.name} (d={d}), method={self.method}"
-                 + (f", projection={self.projection}" if self.method in ("rbo", "alg1", "tangent")
+                 + (f", projection={self.projection}" if self.projection is not None
                     else "")
                  + f", {n} ball{'s' * (n != 1)}, {self.steps} steps, scale={self.scale:g}"]
         head = (f"{'ball':>4} {'radius':>9} {'lr':>9} {'final theta':>24} {'loss':>14} "
@@ -287,7 +338,8 @@ class RollResult:
         arrays = {k: np.asarray(getattr(self, k)) for k in self._ARRAYS}
         arrays["status"] = np.array([s.code for s in self.status])
         arrays["method"] = np.array(self.method)
-        arrays["projection"] = np.array(self.projection)
+        arrays["projection"] = np.array(self.projection or "")
+        arrays["solver"] = np.array(json.dumps(solver_spec(self.solver)))
         arrays["wall_time"] = np.array(self.wall_time)
         arrays["scale"] = np.array(self.scale)
         arrays["format"] = np.array(_FORMAT)
@@ -301,15 +353,20 @@ class RollResult:
     def load(cls, path: str | os.PathLike, landscape: Landscape | None = None) -> RollResult:
         """Load a result saved by :meth:`save`, rebuilding its :class:`Landscape`."""
         with np.load(path, allow_pickle=False) as z:
-            if int(z["format"]) != _FORMAT:
-                raise ValueError(f"{path}: unknown result format {int(z['format'])}")
+            version = int(z["format"])
+            if version not in (1, _FORMAT):
+                raise ValueError(f"{path}: unknown result format {version}")
             L = landscape if landscape is not None else _rebuild_landscape(z)
             kw = {k: z[k] for k in cls._ARRAYS}
             status = np.array([Status.from_code(str(s)) for s in z["status"]], dtype=object)
             options = dict(zip([str(k) for k in z["options_keys"]],
                                [str(v) for v in z["options_values"]], strict=True))
-            return cls(landscape=L, method=str(z["method"]), projection=str(z["projection"]),
-                       status=status, wall_time=float(z["wall_time"]), scale=float(z["scale"]),
+            if version == 1:
+                solver = _solver_of_format_1(str(z["method"]), str(z["projection"]), options)
+            else:
+                solver = solver_from_spec(json.loads(str(z["solver"])))
+            return cls(landscape=L, solver=solver, status=status,
+                       wall_time=float(z["wall_time"]), scale=float(z["scale"]),
                        options=options, **kw)
 
     def to_csv(self, path: str | os.PathLike) -> None:

@@ -15,9 +15,11 @@ measures, over the whole trajectory (every step, every ball still running):
 * the engine's own recorded invariant residual :math:`\max|d_\Gamma(c_t) - \rho|`.
 
 With ``compare=True`` the same run is repeated with the paper's approximate projection
-(``projection="paper"``: P gradient steps of size :math:`\gamma`) and checked the same
-way: a comparison of the exact engine with the paper's implementation (the recorded radii
-are replayed; the learning rate is the run's first one).
+(the recorded solver with ``projection=PaperProjection(...)``: P gradient steps of size
+:math:`\gamma`, the recorded ones when the run used it) and checked the same way: a
+comparison of the exact engine with the paper's implementation.  :func:`replay` repeats a
+run exactly: the recorded solver object, starts, radii (a schedule included), learning
+rates, steps, scale and resolution.
 
 The geometry is that of the graph of :math:`\lambda f` when the run used ``scale`` =
 :math:`\lambda \ne 1`.
@@ -25,19 +27,19 @@ The geometry is that of the graph of :math:`\lambda f` when the run used ``scale
 
 from __future__ import annotations
 
+import ast
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
-import sympy as sp
 
+from rollingball.engine.loop import roll
+from rollingball.engine.result import RollResult
+from rollingball.engine.solvers import BALL_METHODS, BallSolver, PaperProjection, Solver
 from rollingball.numeric.offset import upper_offset
 from rollingball.symbolic.implicit import implicit_offset
-from rollingball.symbolic.landscape import Landscape
 
-__all__ = ["CheckReport", "check", "RBO_METHODS"]
-
-#: Methods whose runs carry a ball (a centre on the offset) that :func:`check` can check.
-RBO_METHODS = ("rbo", "alg1", "tangent")
+__all__ = ["CheckReport", "check", "replay"]
 
 
 @dataclass(frozen=True)
@@ -95,28 +97,57 @@ class CheckReport:
         return "\n".join(lines)
 
     def table(self) -> str:
-        """The figures as a small text table (with the comparison run, if any)."""
+        """The figures as a small text table (with the comparison run, if any); a column
+        whose every value is NaN (it does not apply: the implicit equation of a loss that is
+        not a 1-D polynomial, say) is left out."""
         rows = [self] + ([self.comparison] if self.comparison is not None else [])
-        head = (f"{'method':8s} {'projection':10s} {'points':>7s} {'max|c_y-f_rho|':>15s} "
-                f"{'max|F(c)|':>10s} {'rel F':>9s} {'unreach':>7s} {'residual':>10s} ok")
-        lines = [head]
+        cols = [c for c in _COLUMNS
+                if not all(isinstance(v, float) and np.isnan(v)
+                           for v in (getattr(r, c[2]) for r in rows))]
+        lines = [" ".join(f"{head:{fmt[0]}{width}s}" for head, fmt, _, width in cols) + " ok"]
         for r in rows:
-            lines.append(f"{r.method:8s} {r.projection:10s} {r.n_points:7d} "
-                         f"{r.offset_gap:15.3e} {r.implicit_residual:10.3e} "
-                         f"{r.implicit_relative:9.2e} {r.unreachable:7d} "
-                         f"{r.recorded_residual:10.3e} {'yes' if r.passed else 'NO'}")
+            lines.append(" ".join(f"{getattr(r, key):{fmt}}" for _, fmt, key, _ in cols)
+                         + f" {'yes' if r.passed else 'NO'}")
         return "\n".join(lines)
 
 
-def _geometry(result) -> Landscape:
-    L = result.landscape
-    scale = float(getattr(result, "scale", 1.0))
-    if scale == 1.0:
-        return L
-    s = sp.nsimplify(scale)
-    factor = s if float(s) == scale else sp.Float(scale)
-    return Landscape(factor * L.expr, L.variables, name=f"{scale:g}*({L.name})",
-                     data=L.data or None, domain=L.domain, feature_scale=L.feature_scale)
+# the table's columns: header, format, attribute, width
+_COLUMNS = [("method", "<8s", "method", 8), ("projection", "<10s", "projection", 10),
+            ("points", ">7d", "n_points", 7), ("max|c_y-f_rho|", ">15.3e", "offset_gap", 15),
+            ("max|F(c)|", ">10.3e", "implicit_residual", 10),
+            ("rel F", ">9.2e", "implicit_relative", 9), ("unreach", ">7d", "unreachable", 7),
+            ("residual", ">10.3e", "recorded_residual", 10)]
+
+
+def _recorded(options: dict, key: str):
+    """An option of the run (a loaded result stores them as ``repr`` strings)."""
+    value = (options or {}).get(key)
+    return ast.literal_eval(value) if isinstance(value, str) else value
+
+
+def replay(result: RollResult, solver: Solver | None = None) -> RollResult:
+    """Run the recorded problem of ``result`` again: the same starts, radii (a schedule
+    included: the recorded ``radius_t``), learning rates, steps, scale, resolution and
+    domain, with the recorded solver object (or ``solver``).
+
+    With the recorded solver the replay reproduces the run exactly (the engine is
+    deterministic); :func:`check` ``(compare=True)`` replays it with the paper's projection.
+    """
+    theta = np.asarray(result.theta, dtype=float)
+    T1 = theta.shape[0]
+    rho = np.asarray(result.radius_t, dtype=float)
+    r0 = np.asarray(result.radius, dtype=float)
+
+    def radius(t):  # replay the recorded radii (a schedule included)
+        row = rho[min(t, T1 - 1)]
+        return np.where(np.isfinite(row), row, r0)
+
+    opts = result.options or {}
+    return roll(result.landscape, theta[0], solver=result.solver if solver is None else solver,
+                radius=radius, lr=np.asarray(result.lr), steps=T1 - 1,
+                scale=float(result.scale), resolution=_recorded(opts, "resolution"),
+                domain=_recorded(opts, "domain"),
+                residual_every=_recorded(opts, "residual_every") or 1)
 
 
 def check(
@@ -130,18 +161,19 @@ def check(
     r"""Check an engine run against the exact geometry (see the module notes).
 
     Args:
-        result: a :class:`~rollingball.engine.result.RollResult` of ``"rbo"``, ``"alg1"`` or
-            ``"tangent"``.
+        result: a :class:`~rollingball.engine.result.RollResult` of a ball solver
+            (``OffsetRBO``, ``Alg1`` or ``Tangent``).
         offset_tol: the largest accepted :math:`|c_y - f_\rho(c_x)|`.
         reach_tol: a footpoint is unreachable when :math:`f_\rho(c'_x) - c'_y` exceeds
             ``reach_tol (1 + |c'_y|)``.
-        compare: also run and check the same problem with ``projection="paper"``.
+        compare: also run and check the same problem with the recorded solver and the
+            paper's projection (its recorded ``gamma`` and ``steps`` if the run used it, else
+            the defaults of :class:`~rollingball.engine.solvers.PaperProjection`).
         resolution: sample spacing of the offsets (default: the landscape's).
 
     Returns:
         a :class:`CheckReport`.
 
-    >>> from rollingball.engine.loop import roll
     >>> rep = check(roll("parabola", [1.0], radius=0.3, lr=0.1, steps=20))
     >>> rep.passed, rep.unreachable, bool(rep.offset_gap < 1e-12), rep.n_points
     (True, 0, True, 21)
@@ -149,10 +181,10 @@ def check(
     >>> bad.passed, bad.first_unreachable
     (False, (0, 0))
     """
-    if getattr(result, "method", None) not in RBO_METHODS:
-        raise ValueError(f"check applies to runs of {', '.join(RBO_METHODS)}; this run used "
+    if not isinstance(getattr(result, "solver", None), BallSolver):
+        raise ValueError(f"check applies to runs of {', '.join(BALL_METHODS)}; this run used "
                          f"{getattr(result, 'method', None)!r}")
-    G = _geometry(result)
+    G = result.landscape.scaled(float(getattr(result, "scale", 1.0)))
     d = G.dim
     theta = np.asarray(result.theta, dtype=float)  # (T+1, N, d)
     centre = np.asarray(result.centre, dtype=float)  # (T+1, N, d+1)
@@ -204,25 +236,14 @@ def check(
         offset_gap=offset_gap, offset_gap_per_ball=gap.max(axis=0), implicit_residual=imp,
         implicit_relative=rel, unreachable=int(unreach.sum()),
         unreachable_per_ball=unreach.sum(axis=0), first_unreachable=first,
-        recorded_residual=float(np.max(rec)) if rec.size else 0.0, offset_tol=offset_tol,
+        recorded_residual=float(np.nanmax(rec)) if np.any(np.isfinite(rec)) else
+        (float("nan") if rec.size else 0.0), offset_tol=offset_tol,
         passed=bool(offset_gap <= offset_tol and not unreach.any()))
     if not compare:
         return report
-    from rollingball.engine.loop import (
-        roll,  # the layer below: imported late, only for the comparison run
-    )
-
-    opts = dict(getattr(result, "options", {}) or {})
-    r0 = np.asarray(result.radius, dtype=float)
-
-    def radius(t):  # replay the recorded radii (a schedule included)
-        row = rho[min(t, T1 - 1)]
-        return np.where(np.isfinite(row), row, r0)
-
-    other = roll(result.landscape, theta[0], radius=radius,
-                 lr=np.asarray(result.lr), steps=T1 - 1, method=result.method,
-                 projection="paper", scale=float(getattr(result, "scale", 1.0)),
-                 gamma=opts.get("gamma", 0.05), proj_steps=opts.get("proj_steps", 20),
-                 resolution=opts.get("resolution"))
-    cmp = check(other, offset_tol=offset_tol, reach_tol=reach_tol, resolution=resolution)
+    proj = result.solver.projection
+    paper = dataclasses.replace(result.solver, projection=proj if isinstance(
+        proj, PaperProjection) else PaperProjection())
+    cmp = check(replay(result, paper), offset_tol=offset_tol, reach_tol=reach_tol,
+                resolution=resolution)
     return CheckReport(**{**report.__dict__, "comparison": cmp})

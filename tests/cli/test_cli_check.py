@@ -33,3 +33,16 @@ def test_check_bad_input(argv, message, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert err.startswith("rollingball: error:") and message in err and err.count("\n") == 1
+
+
+def test_check_solver_flags_and_progress(capsys):
+    assert main(["check", "sin", "--radius", "0.5", "--steps", "6", "--x0", "0.3",
+                 "--method", "alg1", "--projection", "paper", "--gamma", "0.02",
+                 "--proj-steps", "5", "--progress"]) == 0
+    captured = capsys.readouterr()
+    assert "alg1     paper" in captured.out and "step 6/6" in captured.err
+    # a sine is no polynomial: the implicit-equation columns do not apply and are left out
+    assert "max|F(c)|" not in captured.out and " nan " not in captured.out
+    assert main(["check", "sin", "--radius", "0.5", "--steps", "6", "--x0", "0.3",
+                 "--no-progress"]) == 0
+    assert "step 6/6" not in capsys.readouterr().err

@@ -7,6 +7,7 @@ import pytest
 
 from rollingball.cli import main
 from rollingball.engine.result import RollResult
+from rollingball.engine.solvers import Alg1, Exact, OffsetRBO, PaperProjection
 
 
 def residual_of(text):
@@ -64,3 +65,42 @@ def test_bad_options_exit_2_with_one_line(argv, msg, capsys):
 def test_progress_flag(capsys):
     assert main(["run", "parabola", "--method", "gd", "--steps", "30", "--progress"]) == 0
     assert "step 30/30" in capsys.readouterr().err
+
+
+def test_solver_flags_build_the_solver_object(tmp_path):
+    path = tmp_path / "r.npz"
+    assert main(["run", "sine", "--x0", "0.3", "--radius", "0.4", "--steps", "3",
+                 "--method", "alg1", "--projection", "paper", "--gamma", "0.02",
+                 "--proj-steps", "7", "--out", str(path)]) == 0
+    assert RollResult.load(path).solver == Alg1(projection=PaperProjection(gamma=0.02, steps=7))
+    assert main(["run", "sine", "--x0", "0.3", "--steps", "2", "--out", str(path)]) == 0
+    assert RollResult.load(path).solver == OffsetRBO(projection=Exact())
+
+
+@pytest.mark.parametrize("argv, msg", [
+    (["run", "sine", "--gamma", "0.1"], "gamma"),
+    (["run", "sine", "--method", "gd", "--projection", "paper"], "projection"),
+    (["run", "sine", "--projection", "paper", "--proj-steps", "0"], "proj_steps"),
+])
+def test_solver_flags_that_do_not_apply_are_one_line_errors(argv, msg, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("rollingball: error:") and msg in err and err.count("\n") == 1
+
+
+def test_domain_and_its_deprecated_name_box(tmp_path, capsys):
+    a, b = tmp_path / "a.npz", tmp_path / "b.npz"
+    argv = ["run", "x^2", "--x0", "1", "--method", "gd", "--lr", "1.4", "--steps", "3"]
+    assert main(argv + ["--domain", "-1.5", "1.5", "--out", str(a)]) == 0
+    assert "deprecated" not in capsys.readouterr().err
+    assert main(argv + ["--box", "-1.5", "1.5", "--out", str(b)]) == 0
+    err = capsys.readouterr().err
+    assert err == "rollingball: --box is deprecated, use --domain\n"
+    ra, rb = RollResult.load(a), RollResult.load(b)
+    assert ra.status[0].code == rb.status[0].code == "left_box"
+    np.testing.assert_array_equal(ra.theta, rb.theta)
+
+
+def test_no_progress_flag(capsys):
+    assert main(["run", "parabola", "--method", "gd", "--steps", "30", "--no-progress"]) == 0
+    assert "step 30/30" not in capsys.readouterr().err

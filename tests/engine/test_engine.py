@@ -12,8 +12,10 @@ import pytest
 from scipy.optimize import brentq
 
 from rollingball import Landscape
-from rollingball.engine.loop import METHODS, roll, sweep
+from rollingball.engine.inputs import StartGrid, starts_by_radius
+from rollingball.engine.loop import roll
 from rollingball.engine.result import Status
+from rollingball.engine.solvers import METHODS
 
 BUMPY = Landscape("bumpy_bowl")
 SINE = Landscape("sine")
@@ -48,8 +50,8 @@ def brute_force_unreachable(L, footpoints, rho, samples_per_unit=20000, tol=1e-9
     (dict(steps=-1), "steps"),
     (dict(steps=1.5), "steps"),
     (dict(scale=0.0), "scale"),
-    (dict(box=(1.0, -1.0)), "box"),
-    (dict(box=(3.0, 5.0)), "box"),
+    (dict(domain=(1.0, -1.0)), "domain"),
+    (dict(domain=(3.0, 5.0)), "domain"),
     (dict(radius=lambda t: -1.0), "radius"),
 ])
 def test_invalid_parameters(kwargs, match):
@@ -68,13 +70,15 @@ def test_start_of_the_wrong_dimension_for_a_two_d_loss():
         roll("x^2 + y^2", [1.0, 2.0, 3.0], steps=1, method="gd")
 
 
-def test_sweep_is_radius_major():
-    x0, r = sweep([[0.0], [1.0], [2.0]], [0.1, 0.5])
+def test_starts_by_radius_is_radius_major():
+    g = starts_by_radius([[0.0], [1.0], [2.0]], [0.1, 0.5])
+    assert isinstance(g, StartGrid)
+    x0, r = g.x0, g.radius
     assert x0.shape == (6, 1) and r.shape == (6,)
     np.testing.assert_array_equal(x0[:, 0], [0, 1, 2, 0, 1, 2])
     np.testing.assert_array_equal(r, [0.1, 0.1, 0.1, 0.5, 0.5, 0.5])
     with pytest.raises(ValueError):
-        sweep(np.zeros((2, 2, 2)), 0.1)
+        starts_by_radius(np.zeros((2, 2, 2)), 0.1)
 
 
 def test_every_method_runs_and_records_shapes():
@@ -288,7 +292,7 @@ def test_bad_balls_are_frozen_while_the_rest_go_on():
     # log barrier and leaves the box, ball 2 jumps past x = -3 (NaN), ball 3 goes on
     L = Landscape("log(x + 3) - x^4/100")
     x0, lr = np.array([3.0, -2.9, -2.9, 1.0]), np.array([1.0, 1e-3, 0.2, 1e-3])
-    r = roll(L, x0, lr=lr, steps=60, method="gd", box=(-2.95, 1e12))
+    r = roll(L, x0, lr=lr, steps=60, method="gd", domain=(-2.95, 1e12))
     assert [s.code for s in r.status] == ["diverged", "left_box", "non_finite", "ok"]
     assert r.stopped_at[3] == -1 and np.all(r.stopped_at[:3] > 0)
     for i in range(3):
@@ -306,7 +310,7 @@ def test_bad_balls_are_frozen_while_the_rest_go_on():
 def test_rbo_ball_leaving_the_box_is_frozen():
     # ball 0 rolls from 1.5 down to the global minimum near 0.98, out of the box [1.2, 4];
     # ball 1 settles in the valley near 2.93 inside it
-    r = roll(BUMPY, [1.5, 3.0], radius=0.2, lr=0.05, steps=40, box=(1.2, 4.0))
+    r = roll(BUMPY, [1.5, 3.0], radius=0.2, lr=0.05, steps=40, domain=(1.2, 4.0))
     assert r.status[0] is Status.LEFT_BOX and r.status[1] is Status.OK
     k = r.stopped_at[0]
     assert 0 < k < 40 and np.all(r.theta[k:, 0] == r.theta[k - 1, 0])

@@ -9,6 +9,7 @@ import pytest
 from rollingball import Landscape
 from rollingball.engine.loop import roll
 from rollingball.engine.result import RollResult, Status, atomic_write
+from rollingball.engine.solvers import Alg1, Momentum, OffsetRBO, PaperProjection
 
 
 @pytest.fixture(scope="module")
@@ -37,8 +38,12 @@ def test_summary_reports_the_numbers(result):
 
 
 def test_scipy_style_fields(result):
-    np.testing.assert_array_equal(result.x, result.final_theta)
+    # x is the final footpoint, fun the loss there, final_centre the final centre
+    np.testing.assert_array_equal(result.x, result.theta[-1])
     np.testing.assert_array_equal(result.fun, result.loss[-1])
+    np.testing.assert_array_equal(result.fun, result.landscape.f(result.x[:, 0]))
+    np.testing.assert_array_equal(result.final_centre, result.centre[-1])
+    np.testing.assert_array_equal(result.x, result.final_theta)  # no ball rests on two here
     assert result.success.tolist() == [True, True]
     np.testing.assert_array_equal(result.nit, [25, 25])
     assert result.steps == 25 and result.n_balls == 2 and result.dim == 1
@@ -105,7 +110,40 @@ def test_resting_on_two_reports_the_centre():
     q = np.sqrt(1.0 - 0.25)
     assert abs(abs(r.theta[-1, 0, 0]) - q) < 1e-4  # the footpoint is a contact, not the rest
     assert abs(r.final_theta[0, 0]) < 1e-6  # the summary reports the centre's position
+    # x and fun stay at the footpoint (a contact), consistently: fun = f(x)
+    assert abs(abs(r.x[0, 0]) - q) < 1e-4 and r.fun[0] == r.landscape.f(r.x[0, 0])
+    assert abs(r.final_centre[0, 0]) < 0.05
     assert "resting on two" in r.summary()
     # a ball on a smooth valley is not resting on two
     s = roll("parabola", [0.7], radius=0.2, lr=0.1, steps=80)
     assert not s.resting_on_two[0]
+
+
+def test_npz_round_trip_keeps_the_solver_object(tmp_path):
+    solver = Alg1(projection=PaperProjection(gamma=0.02, steps=7))
+    r = roll("sine", [0.3, 1.0], radius=0.4, lr=0.05, steps=3, solver=solver)
+    r.save(tmp_path / "a.npz")
+    back = RollResult.load(tmp_path / "a.npz")
+    assert back.solver == solver and back == r
+    assert back.method == "alg1" and back.projection == "paper"
+    g = roll("x^2", [1.0], lr=0.1, steps=2, solver=Momentum(beta=0.5))
+    g.save(tmp_path / "g.npz")
+    back = RollResult.load(tmp_path / "g.npz")
+    assert back.solver == Momentum(beta=0.5) and back.projection is None
+
+
+def test_format_1_files_still_load(tmp_path):
+    # a file written before the solver was stored: method, projection and the options
+    r = roll("x^2", [1.0], radius=0.2, lr=0.1, steps=2, method="rbo", projection="paper",
+             gamma=0.03, proj_steps=5)
+    r.save(tmp_path / "new.npz")
+    with np.load(tmp_path / "new.npz") as z:
+        old = {k: z[k] for k in z.files if k != "solver"}
+    old["format"] = np.array(1)
+    keys = [str(k) for k in old["options_keys"]] + ["gamma", "proj_steps"]
+    old["options_keys"] = np.array(keys)
+    old["options_values"] = np.array([str(v) for v in old["options_values"]] + ["0.03", "5"])
+    np.savez(tmp_path / "old.npz", **old)
+    back = RollResult.load(tmp_path / "old.npz")
+    assert back.solver == OffsetRBO(projection=PaperProjection(gamma=0.03, steps=5))
+    np.testing.assert_array_equal(back.centre, r.centre)

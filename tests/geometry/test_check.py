@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from rollingball.engine.loop import roll
-from rollingball.geometry.check import check
+from rollingball.engine.solvers import Alg1, PaperProjection
+from rollingball.geometry.check import check, replay
 from rollingball.geometry.reach import critical_radius, is_unreachable
 
 STARTS = np.array([-2.0, 0.7, 2.5])
@@ -70,6 +71,40 @@ def test_docstring_examples():
     import doctest
     import importlib
 
-    module = importlib.import_module("rollingball.geometry.check")  # `rollingball.geometry.check` is the function
+    # `rollingball.geometry.check` is the function: import the module by name
+    module = importlib.import_module("rollingball.geometry.check")
     result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_replay_repeats_the_recorded_solver_exactly():
+    solver = Alg1(projection=PaperProjection(gamma=0.03, steps=4))
+    r = roll("sine", STARTS, radius=lambda t: 0.3 + 0.01 * t, lr=0.05, steps=6, solver=solver,
+             residual_every=2)
+    again = replay(r)
+    assert again.solver == solver
+    assert again == r  # every recorded array, bit for bit
+    # the comparison run of check replays that solver with its own paper projection
+    c = check(r, compare=True)
+    assert c.comparison.projection == "paper"
+    for key in ("offset_gap", "unreachable", "n_points", "recorded_residual"):
+        assert getattr(c.comparison, key) == getattr(c, key), key
+    # an exact run is compared with PaperProjection's defaults (gamma 0.05, 20 steps)
+    e = roll("sine", STARTS, radius=0.3, lr=0.05, steps=6, method="alg1")
+    ref = check(roll("sine", STARTS, radius=0.3, lr=0.05, steps=6, method="alg1",
+                     projection="paper", gamma=0.05, proj_steps=20))
+    assert check(e, compare=True).comparison.offset_gap == ref.offset_gap
+
+
+def test_table_leaves_out_the_columns_that_do_not_apply():
+    sine = check(roll("sine", STARTS, radius=0.5, lr=0.05, steps=5))
+    assert np.isnan(sine.implicit_residual) and np.isnan(sine.implicit_relative)
+    head, row = sine.table().splitlines()
+    assert "max|F(c)|" not in head and "rel F" not in head and "nan" not in row
+    assert head.split() == ["method", "projection", "points", "max|c_y-f_rho|", "unreach",
+                            "residual", "ok"]
+    assert len(row.split()) == len(head.split())
+    parabola = check(roll("parabola", STARTS, radius=0.5, lr=0.05, steps=5))
+    assert "max|F(c)|" in parabola.table() and "rel F" in parabola.table()
+    # a column stays when one of the rows has a number in it
+    assert "nan" not in parabola.table()

@@ -5,9 +5,14 @@ import pytest
 from scipy.optimize import minimize
 
 from rollingball import Landscape
-from rollingball.numeric.contacts import REACH_TOL, nearest_on_offset, project_polyhedron
 from rollingball.numeric.distance import distance_to_graph
 from rollingball.numeric.offset import upper_offset
+from rollingball.numeric.offset_projection.contacts import (
+    REACH_TOL,
+    OffsetPoint,
+    nearest_on_offset,
+    project_polyhedron,
+)
 
 
 def test_polyhedron_projection_matches_slsqp():
@@ -62,16 +67,16 @@ def test_paraboloid_ring_tip(cand):
     start = np.concatenate([x0, upper_offset(P2, x0, rho).value[:, None]], axis=1)
     seeds = np.array([[[0.3 + np.sqrt(0.75), 0.0], [0.3, 0.0]]])
     res = nearest_on_offset(P2, np.array([cand]), rho, start, seeds, x0)
-    assert res["verified"][0]
-    ref = _brute_nearest(P2, np.array(cand), 1.0, res["centre"][0])
-    np.testing.assert_allclose(res["centre"][0], ref, atol=2e-6)
+    assert isinstance(res, OffsetPoint) and res.verified[0]
+    ref = _brute_nearest(P2, np.array(cand), 1.0, res.centre[0])
+    np.testing.assert_allclose(res.centre[0], ref, atol=2e-6)
     if cand[0] == 0.0:
-        np.testing.assert_allclose(res["centre"][0], [0, 0, 1.25], atol=1e-10)
+        np.testing.assert_allclose(res.centre[0], [0, 0, 1.25], atol=1e-10)
     # on the offset: the independent distance is rho, and the contact is on the ring
-    d = distance_to_graph(P2, res["centre"]).distance
+    d = distance_to_graph(P2, res.centre).distance
     # within the solver's acceptance REACH_TOL (1 + |height|)
-    assert abs(d[0] - 1.0) <= REACH_TOL * (1 + abs(res["centre"][0, 2]))
-    assert abs(np.sum(res["contact"][0] ** 2) - 0.75) <= 1e-6 or cand[0] != 0.0
+    assert abs(d[0] - 1.0) <= REACH_TOL * (1 + abs(res.centre[0, 2]))
+    assert abs(np.sum(res.contact[0] ** 2) - 0.75) <= 1e-6 or cand[0] != 0.0
 
 
 def test_candidate_below_the_graph_goes_above_it():
@@ -84,10 +89,10 @@ def test_candidate_below_the_graph_goes_above_it():
     cand = start.copy()
     cand[:, 2] = L.f(x0) - 0.3  # 0.3 below the graph
     res = nearest_on_offset(L, cand, rho, start, x0[:, None, :], x0)
-    assert np.all(res["verified"])
-    assert np.all(res["centre"][:, 2] > L.f(res["centre"][:, :2]))
-    d = distance_to_graph(L, res["centre"]).distance
+    assert np.all(res.verified)
+    assert np.all(res.centre[:, 2] > L.f(res.centre[:, :2]))
+    d = distance_to_graph(L, res.centre).distance
     np.testing.assert_allclose(d, 0.8, atol=1e-12)
     for i in range(2):
-        ref = _brute_nearest(L, cand[i], 0.8, res["centre"][i])
-        np.testing.assert_allclose(res["centre"][i], ref, atol=2e-6)
+        ref = _brute_nearest(L, cand[i], 0.8, res.centre[i])
+        np.testing.assert_allclose(res.centre[i], ref, atol=2e-6)

@@ -1,6 +1,6 @@
 r"""The nearest point of the offset :math:`\Gamma_\rho` in any dimension, by contact constraints.
 
-The offset-keeping RBO (:mod:`rollingball.engine.loop`, method ``"rbo"``) needs, for a candidate
+The offset-keeping RBO (:class:`rollingball.engine.solvers.OffsetRBO`) needs, for a candidate
 centre :math:`\tilde c \in \mathbb R^{d+1}` that sits too close to the graph
 :math:`\Gamma` (:math:`d_\Gamma(\tilde c) < \rho`, the ball would cut it), the nearest point
 of :math:`\Gamma_\rho = \{c : d_\Gamma(c) = \rho\}` above the graph:
@@ -57,18 +57,39 @@ minimiser -- for the small steps of an optimiser the two agree).
 from __future__ import annotations
 
 import itertools
+from dataclasses import dataclass
 
 import numpy as np
 
+from rollingball.numeric.offset_projection._common import REACH_TOL
+from rollingball.numeric.projection import project
 from rollingball.symbolic.landscape import Landscape
 
-__all__ = ["project_polyhedron", "nearest_on_offset", "SUBSTEP"]
+__all__ = ["project_polyhedron", "nearest_on_offset", "OffsetPoint", "SUBSTEP", "REACH_TOL"]
 
 #: Largest move of the continuation's target per SQP solve, in units of rho.
 SUBSTEP = 0.25
-#: A centre is accepted when its global distance is at least rho - REACH_TOL (1 + |height|).
-REACH_TOL = 1e-11
 _SQP_ITERATIONS = 40
+
+
+@dataclass(frozen=True, eq=False)
+class OffsetPoint:
+    """The answer of :func:`nearest_on_offset`, per ball.
+
+    Attributes:
+        centre: ``(n, d+1)`` the centres found (points of :math:`\\Gamma_\\rho` where
+            ``verified``).
+        contact: ``(n, d)`` the active contact nearest the reference.
+        others: ``(n, keep, d)`` the other active contacts (NaN padded).
+        verified: ``(n,)`` the global distance of the centre is rho within REACH_TOL.
+        gap: ``(n,)`` that distance minus rho (NaN where not measured).
+    """
+
+    centre: np.ndarray
+    contact: np.ndarray
+    others: np.ndarray
+    verified: np.ndarray
+    gap: np.ndarray
 
 
 def _subsets(m: int, k_max: int) -> list[np.ndarray]:
@@ -137,8 +158,6 @@ def _local(L: Landscape, c: np.ndarray, seeds: np.ndarray):
     """Local nearest graph points of each centre from each seed: theta (n, m, d),
     points (n, m, d+1), signed distances (n, m) (negative below the graph), and the mask of
     distinct finite branches."""
-    from rollingball.numeric.projection import project
-
     n, m, d = seeds.shape
     cs = np.repeat(c, m, axis=0)
     pr = project(L, cs, method="newton", warm=seeds.reshape(-1, d))
@@ -282,7 +301,7 @@ def nearest_on_offset(
     keep: int = 3,
     memory: int = 32,
     on_offset: bool = False,
-) -> dict[str, np.ndarray]:
+) -> OffsetPoint:
     r"""The nearest point of :math:`\Gamma_\rho` to each candidate, from a start near it.
 
     Args:
@@ -305,10 +324,8 @@ def nearest_on_offset(
     Returns:
         ``centre`` (n, d+1), ``contact`` (n, d), ``others`` (n, keep, d) (NaN padded),
         ``verified`` (n,) the global distance of the centre is rho within REACH_TOL, and
-        ``gap`` (n,) that distance minus rho.
+        ``gap`` (n,) that distance minus rho, as an :class:`OffsetPoint`.
     """
-    from rollingball.numeric.projection import project
-
     L = landscape
     cand, start = np.asarray(cand, dtype=float), np.asarray(start, dtype=float)
     rho = np.asarray(rho, dtype=float)
@@ -371,4 +388,5 @@ def nearest_on_offset(
     others = np.where(np.take_along_axis(act, order, axis=1)[..., None], others, np.nan)
     if others.shape[1] < keep:
         others = np.concatenate([others, np.full((n, keep - others.shape[1], d), np.nan)], 1)
-    return dict(centre=c, contact=contact, others=others, verified=verified, gap=gap)
+    return OffsetPoint(centre=c, contact=contact, others=others, verified=verified,
+                       gap=gap)

@@ -1,0 +1,192 @@
+r"""The projection onto the offset :math:`\Gamma_\rho`: the one home of the RBO's hardest step.
+
+:func:`project_onto_offset` moves each candidate centre :math:`\tilde c` to the nearest
+point of :math:`\Gamma_\rho = \{c : d_\Gamma(c) = \rho\}` above the graph, with its contact:
+
+1. the step's graph projection :math:`p' = \operatorname{proj}_\Gamma(\tilde c)` and
+   :math:`c' = p' + \rho\nu(p')`; where :math:`p'` is reachable (:math:`d_\Gamma(c') = \rho`,
+   tested by the exact projection of :math:`c'`) :math:`c'` is the answer (Facts 1 and 2 of
+   :mod:`rollingball.engine.loop`);
+2. elsewhere, 1-D: the search over the local branches of :math:`f_\rho`
+   (:mod:`~rollingball.numeric.offset_projection.branches`); d-D: the contact SQP
+   (:mod:`~rollingball.numeric.offset_projection.contacts`), with the Nelder-Mead
+   fallback (:mod:`~rollingball.numeric.offset_projection.fallback`) for the balls it
+   cannot verify.  Where no point of :math:`\Gamma_\rho` is known (d-D: the first step or a
+   new radius) the ball is dropped straight above its footpoint,
+   :math:`c = (\theta, f_\rho(\theta))`.
+
+:func:`project_onto_graph` is the plain graph projection of Algorithm 1 and the Section 3.2
+variant, in the same result type :class:`OffsetStep`.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+from rollingball.numeric.offset_projection._common import (
+    ND_OTHERS,
+    REACH_TOL,
+    TIE_TOL,
+    OffsetGraph,
+    offset_resolution,
+)
+from rollingball.numeric.offset_projection.branches import nearest_on_offset_1d
+from rollingball.numeric.offset_projection.contacts import (
+    OffsetPoint,
+    nearest_on_offset,
+    project_polyhedron,
+)
+from rollingball.numeric.offset_projection.fallback import nearest_on_offset_simplex
+from rollingball.numeric.projection import Projection
+
+__all__ = ["OffsetGraph", "OffsetStep", "OffsetPoint", "project_onto_offset",
+           "project_onto_graph", "nearest_on_offset", "project_polyhedron", "other_width",
+           "offset_resolution", "REACH_TOL", "TIE_TOL", "ND_OTHERS"]
+
+
+@dataclass(frozen=True, eq=False)
+class OffsetStep:
+    """One step's new footpoints and centres, per ball, with the projection's diagnostics.
+
+    Attributes:
+        theta: ``(n, d)`` the new footpoints' horizontal parts.
+        point: ``(n, d+1)`` the new footpoints on the graph.
+        centre: ``(n, d+1)`` the new centres (None from :func:`project_onto_graph`).
+        iterations, residual, jumped, certified: ``(n,)`` the graph projection's own
+            diagnostics (see :class:`~rollingball.numeric.projection.Projection`).
+        offset_solve: ``(n,)`` the candidate's footpoint was unreachable and the offset
+            solver ran.
+        other: ``(n, other_width(d))`` the new centres' other contacts (NaN where none), or
+            None from :func:`project_onto_graph`.
+    """
+
+    theta: np.ndarray
+    point: np.ndarray
+    centre: np.ndarray | None
+    iterations: np.ndarray
+    residual: np.ndarray
+    jumped: np.ndarray
+    certified: np.ndarray
+    offset_solve: np.ndarray
+    other: np.ndarray | None = None
+
+
+def other_width(d: int) -> int:
+    """Columns of a ball's other contacts: one in 1-D, ``ND_OTHERS`` points in d-D."""
+    return 1 if d == 1 else ND_OTHERS * d
+
+
+def _step(pr: Projection, n: int, d: int, centre=None, offset_solve=None,
+          other=None) -> OffsetStep:
+    return OffsetStep(theta=np.asarray(pr.theta, dtype=float).reshape(n, d),
+                      point=np.asarray(pr.point, dtype=float).reshape(n, d + 1), centre=centre,
+                      iterations=np.asarray(pr.iterations),
+                      residual=np.asarray(pr.residual, dtype=float),
+                      jumped=np.asarray(pr.jumped), certified=np.asarray(pr.certified),
+                      offset_solve=np.zeros(n, dtype=bool) if offset_solve is None
+                      else offset_solve, other=other)
+
+
+def project_onto_graph(graph: OffsetGraph, cand: np.ndarray, warm: np.ndarray) -> OffsetStep:
+    r"""The step's graph projection :math:`p = \operatorname{proj}_\Gamma(\tilde c)` of the
+    candidates ``cand`` (n, d+1), from the footpoints ``warm`` (n, d); no centre."""
+    n = cand.shape[0]
+    return _step(graph.project(cand, warm), n, graph.d)
+
+
+def project_onto_offset(graph: OffsetGraph, cand: np.ndarray, rho: np.ndarray,
+                        warm: np.ndarray, known: np.ndarray | None,
+                        other: np.ndarray | None = None) -> OffsetStep:
+    r"""The nearest point of :math:`\Gamma_\rho` to each candidate, with its contact.
+
+    .. math::  c^\star = \arg\min \{|c - \tilde c| : d_\Gamma(c) = \rho,\ c \text{ above }
+               \Gamma\},\qquad p^\star = \text{the contact of } c^\star .
+
+    Args:
+        graph: the graph and its projection options.
+        cand: ``(n, d+1)`` candidate centres :math:`\tilde c`.
+        rho: ``(n,)`` radii.
+        warm: ``(n, d)`` the current footpoints' theta (the searches start there).
+        known: ``(n, d+1)`` current centres on :math:`\Gamma_\rho`, or None (none known:
+            1-D computes one, d-D drops the ball above its footpoint).
+        other: ``(n, other_width(d))`` the current centres' other contacts, NaN where they
+            touch once (more seeds).
+
+    Returns:
+        an :class:`OffsetStep` whose ``other`` holds the new centres' other contacts.  A
+        ``RuntimeWarning`` says when the slow d-D Nelder-Mead fallback runs.
+    """
+    d = graph.d
+    n = cand.shape[0]
+    pr = graph.project(cand, warm)
+    theta_p = np.asarray(pr.theta, dtype=float).reshape(n, d)
+    p = np.asarray(pr.point, dtype=float).reshape(n, d + 1)
+    c = p + rho[:, None] * graph.normal(theta_p)
+    offset_solve = np.zeros(n, dtype=bool)
+    others = np.full((n, other_width(d)), np.nan)
+    out = _step(pr, n, d, centre=c, offset_solve=offset_solve, other=others)
+    # Fact 2 by the exact projection of c': reachable iff no graph point is nearer than rho.
+    # A candidate at distance >= rho above the graph needs no test: B(c', rho) lies in the
+    # empty ball B(c~, d(c~)).
+    delta = np.asarray(pr.distance, dtype=float)
+    above = cand[:, d] >= p[:, d]
+    need = (rho > 0) & np.all(np.isfinite(c), axis=1) & ~(above & (delta >= rho))
+    ip = np.flatnonzero(need)
+    if ip.size == 0:
+        return out
+    dist, intruder = graph.exact_distance(c[ip], theta_p[ip])
+    tol = REACH_TOL * (1.0 + np.abs(c[ip, d]))
+    bad = np.isfinite(dist) & (dist < rho[ip] - tol)
+    iu = ip[bad]
+    if iu.size == 0:
+        return out
+    theta, point = out.theta, out.point
+    seeds = [warm[iu], theta_p[iu], intruder[bad]]
+    if other is not None:
+        o = other[iu]
+        seeds.append(np.where(np.isfinite(o), o, np.tile(warm[iu], o.shape[1] // d)))
+    seeds = np.concatenate(seeds, axis=1)
+    if d == 1:
+        xs, value, contact, second = nearest_on_offset_1d(
+            graph, cand[iu], rho[iu], None if known is None else known[iu], seeds, theta_p[iu])
+        others[iu] = second
+        c[iu] = np.concatenate([xs, value[:, None]], axis=1)
+    else:
+        if known is None:
+            # no point of Gamma_rho known (the first step, or a new radius): the ball is
+            # dropped straight above its footpoint, (theta, f_rho(theta)), exact offset
+            off = graph.offset(warm[iu], rho[iu])
+            contact = graph.contacts(off, warm[iu])
+            c[iu] = np.concatenate([warm[iu], np.asarray(off.value)[:, None]], 1)
+            two = np.asarray(off.n_contacts) >= 2
+            second = np.where(np.all(contact == np.asarray(off.contact), axis=1)[:, None],
+                              np.asarray(off.contact2), np.asarray(off.contact))
+            others[iu, :d] = np.where(two[:, None], second, np.nan)
+            iv = np.flatnonzero(~np.isfinite(np.asarray(off.value)))
+        else:
+            res = nearest_on_offset(graph.landscape, cand[iu], rho[iu], known[iu],
+                                    seeds.reshape(iu.size, -1, d), theta_p[iu],
+                                    resolution=graph.resolution, keep=ND_OTHERS,
+                                    on_offset=True)
+            contact = res.contact
+            c[iu] = res.centre
+            others[iu] = res.others.reshape(iu.size, -1)
+            iv = np.flatnonzero(~res.verified)
+        # a ball the contact solver could not verify: the slow, global Nelder-Mead decides
+        if iv.size:
+            warnings.warn(f"{iv.size} ball(s) fall back to the Nelder-Mead offset projection "
+                          "(slow): the contact solver could not verify them", RuntimeWarning,
+                          stacklevel=4)
+            hint = warm[iu[iv]] if known is None else known[iu[iv], :d]
+            xs, value, cv = nearest_on_offset_simplex(graph, cand[iu[iv]], rho[iu[iv]], hint,
+                                                      theta_p[iu[iv]])
+            c[iu[iv]] = np.concatenate([xs, value[:, None]], axis=1)
+            contact[iv] = cv
+            others[iu[iv]] = np.nan
+    theta[iu] = contact
+    point[iu] = graph.lift(contact)
+    offset_solve[iu] = True
+    return out

@@ -1,0 +1,111 @@
+r"""What the parts of the offset projection share: the graph they work on and the tolerances.
+
+:class:`OffsetGraph` holds the (scaled) graph :math:`\Gamma` of :math:`\lambda f`, the sample
+spacings of its exact projection and of its exact offset :math:`f_\rho`, and the options of
+the graph projection a step uses; its methods are the handful of graph operations every part
+needs, in the batch layout ``theta (n, d)``, points ``(n, d+1)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from rollingball.numeric.offset import UpperOffset, upper_offset
+from rollingball.numeric.projection import SAMPLES_PER_WAVELENGTH, Projection, project
+from rollingball.symbolic.landscape import Landscape
+from rollingball.symbolic.scales import feature_scale
+
+__all__ = ["OffsetGraph", "REACH_TOL", "TIE_TOL", "ND_OTHERS", "offset_resolution"]
+
+#: A centre is accepted when its global distance is at least rho - REACH_TOL (1 + |height|).
+REACH_TOL = 1e-11
+#: One-sided derivative ties (relative) under which two contacts count as two.
+TIE_TOL = 1e-13
+#: Other contacts kept per ball in d-D (seeds of the next step's contact solver).
+ND_OTHERS = 3
+
+
+def offset_resolution(G: Landscape, resolution: float | None) -> float:
+    """The offset's sample spacing: ``resolution``, else the projection's default (a 16th of
+    the shortest bump wavelength, capped at 0.05)."""
+    if resolution is not None:
+        return float(resolution)
+    return float(min(0.05, feature_scale(G) / SAMPLES_PER_WAVELENGTH))
+
+
+@dataclass(frozen=True, eq=False)
+class OffsetGraph:
+    """The graph an offset projection works on.
+
+    Args:
+        landscape: the (already scaled) loss whose graph is :math:`\\Gamma`.
+        resolution: sample spacing of the exact projection (None: its own default).
+        step: keyword options of :func:`rollingball.numeric.projection.project` for the
+            graph projection of a step (``method``, and ``gamma``, ``steps`` for
+            ``"paper"``); the reachability tests always use the exact projection.
+    """
+
+    landscape: Landscape
+    resolution: float | None = None
+    step: Mapping[str, Any] = field(default_factory=lambda: {"method": "exact"})
+    offset_res: float = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "offset_res", offset_resolution(self.landscape,
+                                                                 self.resolution))
+
+    @property
+    def d(self) -> int:
+        """The parameter dimension."""
+        return self.landscape.dim
+
+    def inp(self, theta: np.ndarray) -> np.ndarray:
+        """(n, d) -> the landscape's input ((n,) in 1-D)."""
+        return theta[:, 0] if self.d == 1 else theta
+
+    def as_theta(self, arr) -> np.ndarray:
+        """A result's horizontal points ((n,) in 1-D, or (n, d)) as (n, d)."""
+        arr = np.asarray(arr, dtype=float)
+        return arr[:, None] if self.d == 1 and arr.ndim == 1 else arr
+
+    def project(self, cand: np.ndarray, warm: np.ndarray) -> Projection:
+        """The step's projection of the candidates (n, d+1) onto the graph, from ``warm``."""
+        return project(self.landscape, cand, warm=warm, resolution=self.resolution, scale=1.0,
+                       **self.step)
+
+    def exact_distance(self, pts: np.ndarray, warm: np.ndarray):
+        """Distance from ``pts`` to the graph by the exact (global) projection, and its theta."""
+        pr = project(self.landscape, pts, method="exact", warm=warm, resolution=self.resolution)
+        return (np.asarray(pr.distance, dtype=float),
+                np.asarray(pr.theta, dtype=float).reshape(pts.shape[0], self.d))
+
+    def offset(self, x: np.ndarray, rho: np.ndarray) -> UpperOffset:
+        """The exact upper offset of the graph at horizontal points ``x`` (n, d)."""
+        return upper_offset(self.landscape, self.inp(x), rho, resolution=self.offset_res,
+                            tie_tol=TIE_TOL)
+
+    def lift(self, theta: np.ndarray) -> np.ndarray:
+        """(n, d) -> the graph points (theta, lambda f(theta)) (n, d+1)."""
+        return np.concatenate([theta, self.landscape.f(self.inp(theta))[:, None]], axis=1)
+
+    def normal(self, theta: np.ndarray) -> np.ndarray:
+        """The upward unit normals at ``theta`` (n, d+1) (paper Eq. 1)."""
+        return self.landscape.normal_at(self.inp(theta))
+
+    def tangent(self, theta: np.ndarray) -> np.ndarray:
+        """The lifted gradients at ``theta`` (n, d+1) (paper Eq. 2)."""
+        return self.landscape.tangent_at(self.inp(theta))
+
+    def contacts(self, off: UpperOffset, ref: np.ndarray) -> np.ndarray:
+        """Of the (one or two) contacts of each offset point, the one nearer ``ref`` (n, d)."""
+        q1 = self.as_theta(off.contact)
+        q2 = self.as_theta(off.contact2)
+        two = np.asarray(off.n_contacts) >= 2
+        d1 = np.linalg.norm(q1 - ref, axis=1)
+        d2 = np.where(two, np.linalg.norm(np.where(np.isfinite(q2), q2, 0.0) - ref, axis=1),
+                      np.inf)
+        return np.where((d2 < d1)[:, None], q2, q1)
