@@ -33,6 +33,8 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import TypeVar
 
+import sympy as sp
+
 __all__ = [
     "MAX_ARRAY_BYTES",
     "MAX_GRID_POINTS",
@@ -48,6 +50,7 @@ __all__ = [
     "grid_points",
     "time_limit",
     "bounded",
+    "sum_terms",
 ]
 
 #: Bytes of one array (1 GiB).
@@ -184,3 +187,27 @@ def bounded(fn: Callable[[], _T], fallback: _T, seconds: float | None = None) ->
             return fn()
     except (TimeBudgetExceeded, RecursionError):
         return fallback
+
+
+def sum_terms(expr) -> float:
+    r"""Terms one evaluation of a SymPy expression adds up: 1 without sums, and for each
+    sum :math:`\sum_{k=a}^{b}` its :math:`b-a+1` terms times those of its body (nested
+    sums multiply; side-by-side sums add).
+
+    >>> import sympy as sp
+    >>> k, j, x = sp.symbols("k j x")
+    >>> sum_terms(sp.Sum(sp.Sum(k * j * x, (j, 1, 20)), (k, 1, 10)) + x)
+    201.0
+    """
+
+    def terms(node) -> float:
+        if isinstance(node, sp.Sum):
+            size = 1.0
+            for _, lo, hi in node.limits:
+                size *= float(hi - lo + 1) if (hi - lo).is_number else math.inf
+            return size * terms(node.function)
+        if not isinstance(node, sp.Basic) or not node.has(sp.Sum):
+            return 1.0
+        return 1.0 + sum(terms(a) for a in node.args if a.has(sp.Sum))
+
+    return terms(expr)

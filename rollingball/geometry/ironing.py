@@ -47,6 +47,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from rollingball import _budget
 from rollingball.numeric.offset import _check_rho, upper_offset
 from rollingball.numeric.window import minimize_in_windows
 from rollingball.symbolic.landscape import Landscape
@@ -200,6 +201,10 @@ def ironing(
     h = default_resolution(L) if resolution is None else float(resolution)
     if not (np.isfinite(h) and h > 0):
         raise ValueError(f"resolution must be positive, got {resolution}")
+    # budgets (rollingball._budget): the sample grid, and one offset window 2 max(rho) wide
+    _budget.check_grid(_budget.grid_points((lo, hi), h), "the ironing grid",
+                       terms=_budget.sum_terms(L.expr))
+    _budget.check_grid(2 * float(np.max(radii)) / h, "one offset window (2 max rho / h)")
     xs = np.linspace(lo, hi, int(np.ceil((hi - lo) / h)) + 1)
     fn = _offset_fn(L, radii, restrict, lo, hi, resolution)
     F = fn(xs[:, None], radii[None, :])  # (N, R)

@@ -56,6 +56,7 @@ import numpy as np
 import sympy as sp
 from scipy import ndimage, optimize
 
+from rollingball import _budget
 from rollingball.geometry.curve import swallowtails
 from rollingball.numeric.offset import _check_rho, upper_offset, upper_offset_grid
 from rollingball.numeric.window import minimize_in_windows
@@ -123,6 +124,13 @@ def _box(L, domain):
     return arr
 
 
+def _check_samples(L, box, h, what: str = "the sample grid") -> None:
+    """Refuse (one-line ``ValueError``) a grid of spacing ``h`` on ``box`` over the budgets of
+    :mod:`rollingball._budget` (points, and points x sum terms), before it is allocated."""
+    terms = _budget.sum_terms(L.expr) if (L.data or L.expr.has(sp.Sum)) else 1.0
+    _budget.check_grid(_budget.grid_points(box, h), what, terms=terms)
+
+
 def _side(side: str) -> str:
     if side not in SIDES:
         raise ValueError(f"side must be one of {', '.join(SIDES)}, got {side!r}")
@@ -177,6 +185,7 @@ def _local_1d(L, domain, resolution, symbolic):
     x = L.variables[0]
     k, dk, _ = L.curvature_derivatives
     h = curvature_scan_spacing(L, resolution)
+    _check_samples(L, (lo, hi), h, "the curvature scan")
 
     def fgh(t, i):
         a, b, c = L.curvature_derivatives_at(t)
@@ -186,19 +195,26 @@ def _local_1d(L, domain, resolution, symbolic):
     xm, kmax = float(w.x[0]), float(-w.value[0])
     radius = 1.0 / kmax if kmax > 0 else np.inf
     exact = exact_x = None
-    if symbolic and kmax > 0 and not L.data and not L.expr.has(sp.Sum):
-        exact_x = _exact_root(dk, x, xm)
-        if exact_x is not None:
-            kx = k.subs(x, exact_x)
-            if not exact_x.has(sp.CRootOf):
-                kx = sp.simplify(kx)
-            if abs(float(sp.N(kx, 30)) - kmax) <= 1e-9 * max(1.0, kmax):
-                exact = 1 / kx if exact_x.has(sp.CRootOf) else sp.simplify(1 / kx)
-            else:  # the root found is not the maximiser SymPy was asked about
-                exact_x = None
+    if symbolic and kmax > 0 and np.isfinite(kmax) and not L.data and not L.expr.has(sp.Sum):
+        # symbolic work on user input: bounded in time (rollingball._budget), else numeric only
+        exact, exact_x = _budget.bounded(lambda: _exact_radius(k, dk, x, xm, kmax),
+                                         fallback=(None, None))
     return CriticalRadius(radius=radius, kind="local", limited_by="curvature" if kmax > 0
                           else "none", argmax=xm, kappa_max=kmax, exact=exact,
                           exact_argmax=exact_x)
+
+
+def _exact_radius(k, dk, x, xm, kmax):
+    """``(1/kappa(x*), x*)`` exactly for the root x* of ``dk`` at ``xm``, else (None, None)."""
+    exact_x = _exact_root(dk, x, xm)
+    if exact_x is None:
+        return None, None
+    kx = k.subs(x, exact_x)
+    if not exact_x.has(sp.CRootOf):
+        kx = sp.simplify(kx)
+    if abs(float(sp.N(kx, 30)) - kmax) <= 1e-9 * max(1.0, kmax):
+        return (1 / kx if exact_x.has(sp.CRootOf) else sp.simplify(1 / kx)), exact_x
+    return None, None  # the root found is not the maximiser SymPy was asked about
 
 
 def _exact_root(dk: sp.Expr, x: sp.Symbol, xm: float) -> sp.Expr | None:
@@ -207,7 +223,7 @@ def _exact_root(dk: sp.Expr, x: sp.Symbol, xm: float) -> sp.Expr | None:
     try:
         if num.is_polynomial(x):
             poly = sp.Poly(num, x)
-            if poly.degree() <= 0:
+            if poly.degree() <= 0 or poly.degree() > _budget.MAX_POLY_DEGREE:
                 return None
             for root in sp.real_roots(poly):
                 if abs(float(sp.N(root, 30)) - xm) <= 1e-8 * max(1.0, abs(xm)):
@@ -481,6 +497,7 @@ def _boundary_radius_2d(L, box, top, resolution, rtol: float = 1e-10):
 
 def _either_1d(L, lo, hi, local, resolution):
     h = default_resolution(L) if resolution is None else float(resolution)
+    _check_samples(L, (lo, hi), h)
     t = np.linspace(lo, hi, int(np.ceil((hi - lo) / h)) + 1)
     # a coarse pass bounds the search, a grid pass finds the basin, golden section polishes
     coarse = point_radius(L, t[:: max(1, t.size // 12)], side="either", resolution=resolution,
@@ -587,6 +604,7 @@ def unreachable(
     side = _side(side)
     rho = float(_check_rho(rho))
     lo, hi = _domain_1d(L, domain)
+    _check_samples(L, (lo, hi), default_resolution(L) if resolution is None else resolution)
 
     def above(M):
         s = swallowtails(M, rho, domain=(lo, hi), resolution=resolution)
@@ -650,6 +668,9 @@ def unreachable_mask(
     h = default_resolution(M) if resolution is None else float(resolution)
     if not (np.isfinite(h) and h > 0):
         raise ValueError(f"resolution must be positive, got {resolution}")
+    _check_samples(M, box, h)
+    if method == "closing":
+        _check_samples(M, box + np.array([-2.0, 2.0]) * (rho + h), h, "the padded grid")
     counts = np.floor((box[:, 1] - box[:, 0]) / h + 1e-9).astype(int) + 1
     axes = tuple(lo + h * np.arange(c) for (lo, _), c in zip(box, counts, strict=True))
     pts = axes[0] if M.dim == 1 else np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1)
