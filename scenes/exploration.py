@@ -25,6 +25,7 @@ from manim import (
     linear,
     rgb_to_color,
 )
+from matplotlib import colormaps
 
 from rollingball import storyboard
 from rollingball.scenes._common import (
@@ -46,8 +47,6 @@ def heat_rgb(values: np.ndarray) -> np.ndarray:
     Colours follow the rank of the value between the 1st and 99th percentiles, so that the
     shallow wells stay visible on the bowl.
     """
-    from matplotlib import colormaps
-
     lo, hi = np.percentile(values, [1, 99])
     z = np.clip((values - lo) / max(hi - lo, 1e-12), 0, 1) ** 0.6
     rgba = colormaps["magma"](z)  # alpha 1

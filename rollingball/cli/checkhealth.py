@@ -12,6 +12,8 @@ import shutil
 import subprocess
 import sys
 
+from rollingball.cli.render import scenes_dir
+
 __all__ = ["health", "register", "main"]
 
 
@@ -46,14 +48,14 @@ def health() -> list[tuple[str, str | None, bool]]:
         ("matplotlib", _version("matplotlib"), False),
     ]
     try:
-        import cairo
+        import cairo  # optional: probing whether it is installed
 
         rows.append(("pycairo", cairo.version, True))
         rows.append(("Cairo library", cairo.cairo_version_string(), True))
     except Exception:  # noqa: BLE001
         rows += [("pycairo", None, True), ("Cairo library", None, True)]
     try:
-        import av
+        import av  # optional: probing whether it is installed
 
         rows.append(("PyAV (video)", av.__version__, True))
     except Exception:  # noqa: BLE001
@@ -61,8 +63,6 @@ def health() -> list[tuple[str, str | None, bool]]:
     rows.append(("latex", _tool_version(["latex", "--version"]), False))
     rows.append(("dvisvgm", _tool_version(["dvisvgm", "--version"]), False))
     try:
-        from rollingball.cli.render import scenes_dir
-
         rows.append(("scenes folder", str(scenes_dir()), True))
     except ValueError:
         rows.append(("scenes folder", None, True))
@@ -89,7 +89,7 @@ def main(args: argparse.Namespace) -> int:
         else:
             print(f"{item:>16}: {value}")
     try:
-        import cairo
+        import cairo  # optional: probing whether it is installed
 
         if cairo.cairo_version() < 11800:
             print(f"{'note':>16}: Cairo < 1.18: Manim's frame comparisons skip themselves; "

@@ -15,6 +15,11 @@ import sys
 import time
 from pathlib import Path
 
+from rollingball.cli.render import render_scene
+from rollingball.engine.loop import roll
+from rollingball.geometry.check import check
+from rollingball.storyboard import resolve_options
+
 
 def register(sub) -> None:
     p = sub.add_parser(
@@ -35,10 +40,6 @@ def register(sub) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from rollingball.engine.loop import roll
-    from rollingball.geometry.check import check
-    from rollingball.storyboard import resolve_options
-
     opts = resolve_options("RollingBall")
     L = opts.landscape
     rho, x0 = opts.radius[0], opts.starts_array(1)[:1]
@@ -57,8 +58,6 @@ def main(args: argparse.Namespace) -> int:
               "offset; the exact projection does not)")
     if args.no_render:
         return 0 if report.passed else 1
-    from rollingball.cli.render import render_scene
-
     print(f"\nrendering RollingBall at {args.quality} quality ...", flush=True)
     start = time.perf_counter()
     video = render_scene("RollingBall", quality=args.quality, fmt="mp4",

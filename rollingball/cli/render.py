@@ -95,7 +95,7 @@ def render_scene(
     target.parent.mkdir(parents=True, exist_ok=True)
 
     base = load_scene(name)
-    from manim import tempconfig
+    from manim import tempconfig  # Manim (the anim extra) is imported only to render
 
     scene_cls = type(name, (base,), {"options": overrides})
     with tempfile.TemporaryDirectory(prefix="rollingball-render-") as tmp:
@@ -123,7 +123,7 @@ def render_scene(
         shutil.copyfile(produced, tmp_target)
         tmp_target.replace(target)
     if frame is not None:
-        from PIL import Image
+        from PIL import Image  # with Manim (the anim extra), only for a still
 
         Image.fromarray(frame).convert("RGB").save(target.with_suffix(".png"))
     return target
