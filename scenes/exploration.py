@@ -163,16 +163,20 @@ class Exploration(StoryboardScene):
         readout = Readout([("t", "step t", lambda: np.floor(t.get_value()), 0)], font_size=28)
         readout.to_corner(UP + RIGHT, buff=0.4)
 
-        self.play(FadeIn(head), FadeIn(sub), run_time=0.6)
+        self.play(FadeIn(head), FadeIn(sub), run_time=0.6, beat="title")
+        self.current_beat = "the landscape, one panel per method"
         self.play(*[FadeIn(p["image"]) for p in self.panels],
                   *[Create(p["frame"]) for p in self.panels],
                   *[FadeIn(p["tag"]) for p in self.panels], run_time=1.0)
-        self.play(*[FadeIn(p["starts"]) for p in self.panels], FadeIn(readout), run_time=0.5)
+        self.play(*[FadeIn(p["starts"]) for p in self.panels], FadeIn(readout), run_time=0.5,
+                  beat="the nearby starts")
         self.add(*[p["group"] for p in self.panels], readout)
         T = max(tr.steps for runs in d.runs.values() for tr in runs)
-        self.play(t.animate.set_value(T), run_time=self.opts.duration, rate_func=linear)
+        self.play(t.animate.set_value(T), run_time=self.opts.duration, rate_func=linear,
+                  beat="the runs, step by step")
         for p in self.panels:
             p["group"].clear_updaters()
+        self.current_beat = "where they end"
         self.wait(1.2)
 
 

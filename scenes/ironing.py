@@ -108,17 +108,21 @@ class Ironing(StoryboardScene):
         xlab.add(ticks)
         self.delta_curve, self.critical_line = dcurve, vline
         marker = Dot(radius=0.06, color=CURVE)
-        self.play(FadeIn(head), Create(left), Create(graph), FadeIn(name), run_time=1.2)
-        self.play(Create(right), FadeIn(r_name), FadeIn(xlab), FadeIn(ylab), run_time=0.8)
-        self.play(Create(dcurve), run_time=1.2)
+        self.play(FadeIn(head), Create(left), Create(graph), FadeIn(name), run_time=1.2,
+                  beat="the rough loss")
+        self.play(Create(right), FadeIn(r_name), FadeIn(xlab), FadeIn(ylab), run_time=0.8,
+                  beat="the Delta(rho) panel")
+        self.play(Create(dcurve), run_time=1.2, beat="Delta(rho) of the sine")
+        self.current_beat = "plateau, critical radius, decay"
         self.play(Create(plateau), FadeIn(pl_tag), Create(vline), FadeIn(rc_tag), FadeIn(slope),
                   run_time=0.8)
         shown = curves[0].copy()
         tag = rho_tags[0].copy()
-        self.play(Create(shown), FadeIn(tag), run_time=0.8)
+        self.play(Create(shown), FadeIn(tag), run_time=0.8, beat="the ironed loss")
         per = max(0.4, self.opts.duration * 6.0 / max(1, len(curves)))
         for cur, t in zip(curves[1:], rho_tags[1:], strict=True):
-            self.play(Transform(shown, cur), Transform(tag, t), run_time=per * 0.7)
+            self.play(Transform(shown, cur), Transform(tag, t), run_time=per * 0.7,
+                      beat="growing the radius")
             self.wait(per * 0.3)
         self.shown_offset = shown
         self.add(marker.move_to(at(np.log10(rc), np.log10(2.0))))

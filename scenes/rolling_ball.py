@@ -140,12 +140,13 @@ class RollingBall(StoryboardScene):
         self.legend = keys
         _avoid_overlap(keys, readout, ax, graph)
 
-        self.play(FadeIn(head), FadeIn(sub), Create(ax), run_time=0.8)
-        self.play(Create(graph), run_time=1.2)
-        self.play(Create(offset), FadeIn(keys), run_time=1.0)
-        self.play(FadeIn(rig), Write(readout), run_time=0.8)
+        self.play(FadeIn(head), FadeIn(sub), Create(ax), run_time=0.8, beat="title and axes")
+        self.play(Create(graph), run_time=1.2, beat="the loss")
+        self.play(Create(offset), FadeIn(keys), run_time=1.0, beat="the ironed landscape")
+        self.play(FadeIn(rig), Write(readout), run_time=0.8, beat="the ball and its ghost")
         self.add(rig, readout)
-        self.play(t.animate.set_value(d.rbo.steps), run_time=opts.duration, rate_func=linear)
+        self.play(t.animate.set_value(d.rbo.steps), run_time=opts.duration, rate_func=linear,
+                  beat="rolling")
         rig.clear_updaters()
         place()
         self.wait(1.0)
@@ -156,7 +157,7 @@ class RollingBall(StoryboardScene):
                   f"GD: θ_T = {d.gd.theta[-1]:.3f}", font_size=26, color=GHOST),
         ).arrange(DOWN, aligned_edge=RIGHT, buff=0.12)
         final.next_to(readout, DOWN, aligned_edge=RIGHT, buff=0.35)
-        self.play(FadeIn(final, shift=UP * 0.1), run_time=0.6)
+        self.play(FadeIn(final, shift=UP * 0.1), run_time=0.6, beat="where they rest")
         self.wait(0.8)
 
 

@@ -113,14 +113,16 @@ class RollingBall3D(StoryboardScene, ThreeDScene):
         for value in readout.values:  # values rebuild their glyphs: keep them in the frame
             value.add_updater(lambda m: self.add_fixed_in_frame_mobjects(m))
         self.set_camera_orientation(phi=62 * DEGREES, theta=-55 * DEGREES, zoom=1.1)
-        self.play(Create(surface), FadeIn(head), FadeIn(sub), run_time=1.5)
-        self.play(FadeIn(rig), FadeIn(readout), run_time=0.6)
+        self.play(Create(surface), FadeIn(head), FadeIn(sub), run_time=1.5, beat="the surface")
+        self.play(FadeIn(rig), FadeIn(readout), run_time=0.6, beat="the sphere")
         self.add(rig)
         self.begin_ambient_camera_rotation(rate=0.12)
-        self.play(t.animate.set_value(d.rbo.steps), run_time=self.opts.duration, rate_func=linear)
+        self.play(t.animate.set_value(d.rbo.steps), run_time=self.opts.duration, rate_func=linear,
+                  beat="rolling")
         self.stop_ambient_camera_rotation()
         rig.clear_updaters()
         place()
+        self.current_beat = "the last look"
         self.move_camera(phi=75 * DEGREES, run_time=1.0)
         self.wait(0.5)
 

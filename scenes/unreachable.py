@@ -120,13 +120,15 @@ class Unreachable(StoryboardScene):
         rig = VGroup(arcs, ball, foot)
         rig.add_updater(place)
 
-        self.play(FadeIn(head), FadeIn(sub), Create(graph), run_time=1.2)
+        self.play(FadeIn(head), FadeIn(sub), Create(graph), run_time=1.2, beat="the loss")
+        self.current_beat = "the radius scale and the ball"
         self.play(FadeIn(scale), FadeIn(rc_mark), FadeIn(rc_tag), FadeIn(pointer),
                   FadeIn(readout), FadeIn(rig), run_time=0.8)
         self.add(rig, pointer, readout)
         per = self.opts.duration * 8.0 / max(1, len(d.radii))
         for r in d.radii[1:]:
-            self.play(r_tracker.animate.set_value(float(r)), run_time=per, rate_func=linear)
+            self.play(r_tracker.animate.set_value(float(r)), run_time=per, rate_func=linear,
+                      beat=f"growing rho to {float(r):g}")
             self.wait(0.4)
         rig.clear_updaters()
         pointer.clear_updaters()

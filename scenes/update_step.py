@@ -142,17 +142,24 @@ class UpdateStep(StoryboardScene):
         note.next_to(panel, DOWN, buff=0.45).align_to(panel, LEFT)
         self.equations = eqs
 
-        self.play(FadeIn(head), Create(graph), run_time=1.2)
-        self.play(FadeIn(dot["p"]), FadeIn(t_p), run_time=0.5)
+        self.play(FadeIn(head), Create(graph), run_time=1.2, beat="the loss")
+        self.play(FadeIn(dot["p"]), FadeIn(t_p), run_time=0.5, beat="the footpoint p_t")
+        self.current_beat = "Eq. 6: the centre c_t"
         self.play(Create(normal), FadeIn(t_rho), FadeIn(ball), FadeIn(dot["c"]), FadeIn(t_c),
                   FadeIn(eqs[0]), FadeIn(nums[0]), run_time=1.0)
-        self.play(GrowArrow(step), FadeIn(t_step), FadeIn(eqs[1]), FadeIn(nums[1]), run_time=1.0)
-        self.play(Create(cand), FadeIn(dot["c_tilde"]), FadeIn(t_ct), run_time=0.8)
-        self.play(Indicate(graph, color=DANGER, scale_factor=1.0), run_time=0.8)
+        self.play(GrowArrow(step), FadeIn(t_step), FadeIn(eqs[1]), FadeIn(nums[1]), run_time=1.0,
+                  beat="Eq. 7: the step")
+        self.play(Create(cand), FadeIn(dot["c_tilde"]), FadeIn(t_ct), run_time=0.8,
+                  beat="the candidate ball")
+        self.play(Indicate(graph, color=DANGER, scale_factor=1.0), run_time=0.8,
+                  beat="it cuts the graph")
+        self.current_beat = "Eq. 8: the projection"
         self.play(Create(proj), FadeIn(dot["p_next"]), FadeIn(t_pn), FadeIn(eqs[2]),
                   FadeIn(nums[2]), run_time=1.0)
+        self.current_beat = "the new centre"
         self.play(Create(normal2), FadeIn(new_ball), FadeIn(dot["c_next"]), FadeIn(t_cn),
                   FadeIn(eqs[3]), FadeIn(nums[3]), run_time=1.0)
+        self.current_beat = "summary"
         self.play(FadeOut(cand), ball.animate.set_stroke(opacity=0.35).set_fill(opacity=0.05),
                   FadeIn(note), FadeIn(SurroundingRectangle(panel, color=MUTED, buff=0.2,
                                                             stroke_width=1)), run_time=0.8)

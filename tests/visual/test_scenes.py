@@ -222,3 +222,27 @@ def test_rolling_ball_3d_sphere_touches_surface():
     assert dist == pytest.approx(rho, rel=0.01)
     foot = np.array(ax.p2c(scene.foot.get_center()))
     assert foot[2] == pytest.approx(float(L.f(foot[:2])), abs=1e-9)  # footpoint on the surface
+
+
+# ---------------------------------------------------------------------- progress
+def test_progress_names_the_data_phase_and_the_beats(capfd):
+    """The data phase prints a line in the scene's words; the bars name the beats, not
+    Manim's internal animation names."""
+    with tempconfig({"progress_bar": "display"}):
+        scene = make_scene("UpdateStep", duration=0.2)
+    err = capfd.readouterr().err
+    assert "UpdateStep: one step of Algorithm 1 with the exact projection ..." in err
+    assert "UpdateStep: one step of Algorithm 1 with the exact projection: done in" in err
+    for beat in ("the loss", "Eq. 6: the centre c_t", "Eq. 7: the step", "Eq. 8: the projection",
+                 "summary"):
+        assert f"UpdateStep: {beat}" in err
+    assert "Animation" not in err and "_MethodAnimation" not in err
+    assert scene.current_beat == "summary"
+
+
+def test_constructor_options_over_class_options():
+    cls = type("UpdateStep", (load_scene("UpdateStep"),), {"options": {"lr": 0.3}})
+    scene = cls(options={"radius": 0.4})
+    scene.setup()
+    assert scene.opts.lr == 0.3 and scene.opts.radius == (0.4,)
+    assert cls.options == {"lr": 0.3}  # the class parameter is untouched
