@@ -40,7 +40,8 @@ def check_target(path: str | os.PathLike, what: str = "output file") -> str:
     """Refuse, with a one-line ``ValueError``, a path :func:`atomic_write` cannot write.
 
     Returns the path as a string.  Checked: an empty name, an existing folder, a folder part
-    that is a regular file, a missing folder, and a folder without write permission.
+    that is a regular file, a missing folder, a folder without write permission, and (by
+    creating and removing an empty temporary file there) a folder that refuses new files.
     """
     path = os.fspath(path)
     if not isinstance(path, str):
@@ -64,6 +65,12 @@ def check_target(path: str | os.PathLike, what: str = "output file") -> str:
     if not os.access(folder, os.W_OK | os.X_OK):
         raise ValueError(f"cannot write the {what} {path!r}: the folder {folder!r} "
                          "is not writable")
+    probe = _temporary_name(path)  # some folders (/proc, read-only mounts) refuse even root
+    try:
+        os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600))
+    except OSError as exc:
+        raise ValueError(f"cannot write the {what} {path!r}: {exc.strerror}") from None
+    os.unlink(probe)
     return path
 
 

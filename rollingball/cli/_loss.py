@@ -1,34 +1,96 @@
-"""The LOSS argument of the geometry commands (iron, reach, check)."""
+"""The LOSS argument of every loss command (info, run, iron, reach, check).
+
+A LOSS is a catalog name (``sine``, ``bumpy_bowl``, ``weierstrass_like:n=100``), a short
+alias (``sin``, ``x^2``), a bare function name (``cos`` is ``cos(x)``) or a formula.
+
+Names that look like a misspelt catalog name are refused: a LOSS that is one bare name is
+read as a catalog name first; when it is not one but is close to one (``bumpy_bowll``) or
+contains an underscore, it is refused with "did you mean ...", because a formula made of one
+name would silently be the linear loss ``f = bumpy_bowll``.  To mean that linear loss, name
+the variable: ``--variables bumpy_bowll``.
+
+A loss must be real somewhere on its domain: :func:`check_real` samples it and refuses a
+loss such as ``sqrt(-x^2 - 1)`` (not real anywhere) with a clear message.
+"""
 
 from __future__ import annotations
 
+import difflib
+
+import numpy as np
 import sympy as sp
 
+from rollingball.symbolic.catalog import CATALOG
 from rollingball.symbolic.landscape import Landscape
 
 #: Short names the geometry commands accept for catalog losses.
 ALIASES = {"sin": "sine", "x^2": "parabola", "x**2": "parabola"}
 
+#: Sample points per axis (1-D) or in all (d-D) of the realness check.
+REAL_SAMPLES = 2049
+
 
 def add_loss_arguments(parser, example: str = "'x^4 - x^2'", variables: bool = True) -> None:
     """The LOSS positional argument (and ``--variables``) every loss command takes."""
     parser.add_argument("loss", metavar="LOSS", help="a named loss (sine, bumpy_bowl, "
-                        f"weierstrass_like:n=100, ...) or a formula such as {example}")
+                        f"weierstrass_like:n=100, ...) or a formula such as {example}; a "
+                        "leading minus is fine ('-x^2')")
     if variables:
         parser.add_argument("--variables", "-v", nargs="+", metavar="NAME",
                             help="variable names in order (default: every free name, sorted)")
+
+
+def _check_name(key: str) -> None:
+    """Refuse a bare name that is not a catalog name but looks like one."""
+    if not key.isidentifier() or key in CATALOG or key in ALIASES:
+        return
+    names = list(CATALOG) + [a for a in ALIASES if a.isidentifier()]
+    close = difflib.get_close_matches(key.lower(), names, n=1, cutoff=0.75)
+    if close:
+        raise ValueError(f"unknown loss {key!r}: did you mean {close[0]!r}? (for the linear "
+                         f"loss in a variable called {key!r}, pass --variables {key})")
+    if "_" in key:
+        raise ValueError(f"unknown loss {key!r}; named losses: {', '.join(CATALOG)} (for the "
+                         f"linear loss in a variable called {key!r}, pass --variables {key})")
+
+
+def check_real(L: Landscape) -> None:
+    r"""Refuse a loss with no real, finite value on its domain.
+
+    Samples :data:`REAL_SAMPLES` points: evenly in 1-D, a seeded uniform sample of the
+    box in d-D.  A loss real on part of the domain (``log(x)`` on [-5, 5]) is accepted.
+    """
+    lo = np.array([d[0] for d in L.domain])
+    hi = np.array([d[1] for d in L.domain])
+    if L.dim == 1:
+        pts = np.linspace(lo[0], hi[0], REAL_SAMPLES)
+    else:
+        pts = lo + (hi - lo) * np.random.default_rng(0).random((REAL_SAMPLES, L.dim))
+    with np.errstate(all="ignore"):
+        values = np.asarray(L.f(pts))
+    if not np.any(np.isfinite(values)):
+        box = " x ".join(f"[{a:.6g}, {b:.6g}]" for a, b in L.domain)
+        raise ValueError(f"the loss {L.name!r} is not real and finite anywhere on its domain "
+                         f"{box} ({values.size} sample points)")
 
 
 def landscape(text: str, variables=None) -> Landscape:
     """The loss a command-line LOSS names.
 
     ``sin`` is the catalog's ``sine`` (on the paper's [-3 pi, 3 pi]); a bare function name
-    such as ``cos`` means that function of ``x``; anything else goes to :class:`Landscape`.
+    such as ``cos`` means that function of ``x``; a bare name close to a catalog name is
+    refused (did you mean ...); anything else goes to :class:`Landscape`, and the result
+    must be real somewhere on its domain (:func:`check_real`).
     """
     key = text.strip()
     if variables is None and key in ALIASES:
         return Landscape(ALIASES[key])
     if variables is None and key.isidentifier() and isinstance(
             getattr(sp, key, None), sp.FunctionClass):
-        return Landscape(f"{key}(x)")
-    return Landscape(text, variables)
+        L = Landscape(f"{key}(x)")
+    else:
+        if variables is None:
+            _check_name(key)
+        L = Landscape(text, variables)
+    check_real(L)
+    return L

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import time
 
 import sympy as sp
 
+from rollingball import _budget
 from rollingball.cli._loss import add_loss_arguments, landscape
 from rollingball.symbolic.landscape import RHO, Landscape
 
@@ -23,15 +25,46 @@ def register(sub) -> None:
     p.set_defaults(handler=main)
 
 
+#: Seconds all the simplifications of one ``info`` may take together; past them the
+#: formulas are printed as derived (exact, only not simplified).
+SIMPLIFY_SECONDS = 3.0
+#: Larger expressions (SymPy's ``count_ops``) are printed as derived, without simplify.
+SIMPLIFY_MAX_OPS = 400
+
+
+class _Simplifier:
+    """``sp.simplify`` under one shared time budget, falling back to the derived form."""
+
+    def __init__(self, seconds: float = SIMPLIFY_SECONDS):
+        self.deadline = time.monotonic() + seconds
+        self.gave_up = False
+
+    def __call__(self, expr):
+        left = self.deadline - time.monotonic()
+        if self.gave_up or left <= 0.05 or sp.count_ops(expr) > SIMPLIFY_MAX_OPS:
+            self.gave_up = True
+            return expr
+        out = _budget.bounded(lambda: sp.simplify(expr), fallback=None, seconds=left)
+        if out is None:
+            self.gave_up = True
+            return expr
+        return out
+
+
 def describe(landscape: Landscape, latex: bool = False) -> str:
-    """The formulas of ``landscape`` as text (pretty-printed or LaTeX)."""
+    """The formulas of ``landscape`` as text (pretty-printed or LaTeX).
+
+    The normal, curvature and offset are simplified within :data:`SIMPLIFY_SECONDS` in all;
+    past that they are printed as derived (and a note says so).
+    """
     L = landscape
+    simplify = _Simplifier()
     rows: list[tuple[str, object]] = [("f", L.expr), ("gradient of f", L.gradient.T)]
-    rows += [("unit normal nu (Eq. 1)", sp.simplify(L.normal.T)),
+    rows += [("unit normal nu (Eq. 1)", simplify(L.normal.T)),
              ("tangent tau (Eq. 2)", L.tangent.T)]
     if L.dim == 1:
-        rows += [("curvature kappa", sp.simplify(L.curvature)),
-                 (f"offset curve c(theta, {RHO})", sp.simplify(L.offset_point.T))]
+        rows += [("curvature kappa", simplify(L.curvature)),
+                 (f"offset curve c(theta, {RHO})", simplify(L.offset_point.T))]
     elif L.dim == 2 and not L.data:
         rows += [("principal curvatures", L.principal_curvatures)]
     else:
@@ -45,6 +78,9 @@ def describe(landscape: Landscape, latex: bool = False) -> str:
         else:
             text = sp.latex(value) if latex else sp.pretty(value, use_unicode=True, num_columns=160)
         out.append(f"\n{title}:\n{text}")
+    if simplify.gave_up:
+        out.append(f"\n(some formulas are shown as derived: simplifying them took longer than "
+                   f"{SIMPLIFY_SECONDS:g} s)")
     return "\n".join(out)
 
 

@@ -6,6 +6,7 @@ import argparse
 
 import numpy as np
 
+from rollingball._files import atomic_savefig
 from rollingball.cli._loss import add_loss_arguments, landscape
 from rollingball.geometry.ironing import ironing, sine_asymptote
 from rollingball.geometry.reach import critical_radius, local_critical_radius
@@ -113,5 +114,5 @@ def _plot(path: str, L: Landscape, res, rc: float) -> None:
     ax.set_title(f"Ironing of {L.name}")
     ax.legend()
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    atomic_savefig(fig, path, dpi=120)
     plt.close(fig)
