@@ -180,8 +180,8 @@ def project_onto_offset(graph: OffsetGraph, cand: np.ndarray, rho: np.ndarray,
             warnings.warn(f"{iv.size} ball(s) fall back to the Nelder-Mead offset projection "
                           "(slow): the contact solver could not verify them", RuntimeWarning,
                           stacklevel=4)
-            hint = warm[iu[iv]] if known is None else known[iu[iv], :d]
-            xs, value, cv = nearest_on_offset_simplex(graph, cand[iu[iv]], rho[iu[iv]], hint,
+            start = warm[iu[iv]] if known is None else known[iu[iv], :d]
+            xs, value, cv = nearest_on_offset_simplex(graph, cand[iu[iv]], rho[iu[iv]], start,
                                                       theta_p[iu[iv]])
             c[iu[iv]] = np.concatenate([xs, value[:, None]], axis=1)
             contact[iv] = cv

@@ -105,11 +105,11 @@ def nearest_on_offset_1d(graph: OffsetGraph, cand, rho, known, seeds, ref, round
     if known is None:
         off = graph.offset(cand[:, :1], rho)
         R = np.abs(np.asarray(off.value, float) - b)
-        hint = a.copy()
+        warm = a.copy()
         seeds = np.concatenate([seeds, np.asarray(off.contact, float)[:, None]], axis=1)
     else:
         R = np.linalg.norm(cand - known, axis=1)
-        hint = known[:, 0]
+        warm = known[:, 0]
     R = np.where(np.isfinite(R), R, 0.0)
     x_out = np.full(n, np.nan)
     v_out = np.full(n, np.nan)
@@ -119,15 +119,15 @@ def nearest_on_offset_1d(graph: OffsetGraph, cand, rho, known, seeds, ref, round
     if known is not None:
         # a ball resting across a narrow valley: its centre sits at a kink of f_rho; it stays
         # there when the kink is a local minimiser of phi, phi'(x-) <= 0 <= phi'(x+)
-        val, q, sm, sp_, _, qall, tall = local_offset(graph, hint, rho, seeds, full=True)
-        u, r = hint - a, val - b
+        val, q, sm, sp_, _, qall, tall = local_offset(graph, warm, rho, seeds, full=True)
+        u, r = warm - a, val - b
         rest = (u + r * sm <= 0) & (u + r * sp_ >= 0) & (sm < sp_)
         ir = np.flatnonzero(rest)
         if ir.size:
-            dist, _ = graph.exact_distance(np.stack([hint[ir], val[ir]], axis=1), q[ir, None])
+            dist, _ = graph.exact_distance(np.stack([warm[ir], val[ir]], axis=1), q[ir, None])
             ok = dist >= rho[ir] - REACH_TOL * (1.0 + np.abs(val[ir]))
             io = ir[ok]
-            x_out[io], v_out[io] = hint[io], val[io]
+            x_out[io], v_out[io] = warm[io], val[io]
             # of the two contacts, the one nearer the candidate's footpoint
             c_out[io], c2_out[io] = _two_contacts(qall[io], tall[io], ref[io])
             todo = np.setdiff1d(todo, io)
@@ -140,7 +140,7 @@ def nearest_on_offset_1d(graph: OffsetGraph, cand, rho, known, seeds, ref, round
     cheap = todo[(K + 1) * 2 * rho[todo] / graph.offset_res <= GLOBAL_SCAN_SAMPLES]
     if cheap.size:
         grid = a[cheap, None] + R[cheap, None] * np.linspace(-1.0, 1.0, K)[None, :]
-        grid = np.concatenate([grid, hint[cheap, None]], axis=1)
+        grid = np.concatenate([grid, warm[cheap, None]], axis=1)
         m = grid.shape[1]
         off = graph.offset(grid.reshape(-1, 1), np.repeat(rho[cheap], m))
         F = np.asarray(off.value, float).reshape(-1, m)
@@ -155,7 +155,7 @@ def nearest_on_offset_1d(graph: OffsetGraph, cand, rho, known, seeds, ref, round
         extra[cheap] = new
         seeds = np.concatenate([seeds, extra], axis=1)
     for _round in range(rounds):
-        xs, _ = minimise_phi_local(graph, a[todo], b[todo], R[todo], rho[todo], hint[todo],
+        xs, _ = minimise_phi_local(graph, a[todo], b[todo], R[todo], rho[todo], warm[todo],
                                     seeds[todo])
         val, q, _, _, _, qb, tie = local_offset(graph, xs, rho[todo], seeds[todo], full=True)
         x_out[todo], v_out[todo], c_out[todo, 0] = xs, val, q
@@ -194,7 +194,7 @@ def _two_contacts(qb: np.ndarray, tie: np.ndarray, ref: np.ndarray):
     return near[:, None], far[:, None]
 
 
-def minimise_phi_local(graph: OffsetGraph, a, b, R, rho, hint, seeds, K: int = 33):
+def minimise_phi_local(graph: OffsetGraph, a, b, R, rho, warm, seeds, K: int = 33):
     """Scan + bracketed search of phi on the local branches (vectorised).
 
     The bracket [lo, hi] has phi'(lo+) < 0 < phi'(hi-).  Each iteration tries, when different
@@ -206,7 +206,7 @@ def minimise_phi_local(graph: OffsetGraph, a, b, R, rho, hint, seeds, K: int = 3
     n = a.size
     rows = np.arange(n)
     grid = a[:, None] + R[:, None] * np.linspace(-1.0, 1.0, K)[None, :]
-    h = np.clip(hint, a - R, a + R)
+    h = np.clip(warm, a - R, a + R)
     xs = np.sort(np.concatenate([grid, h[:, None]], axis=1), axis=1)
     m = xs.shape[1]
     F, _, sm, sp_, jb = local_offset(graph, xs.ravel(), np.repeat(rho, m),

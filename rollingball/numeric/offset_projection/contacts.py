@@ -292,7 +292,7 @@ def nearest_on_offset(
     landscape: Landscape,
     cand: np.ndarray,
     rho: np.ndarray,
-    start: np.ndarray,
+    warm: np.ndarray,
     seeds: np.ndarray,
     ref: np.ndarray,
     *,
@@ -308,7 +308,7 @@ def nearest_on_offset(
         landscape: the loss (already scaled: the graph is that of ``landscape.f``).
         cand: ``(n, d+1)`` candidate centres :math:`\tilde c`.
         rho: ``(n,)`` radii.
-        start: ``(n, d+1)`` starts: the current centres (on :math:`\Gamma_\rho`) or any
+        warm: ``(n, d+1)`` the search starts: the current centres (on :math:`\Gamma_\rho`) or any
             nearby point above the graph.
         seeds: ``(n, m, d)`` seed contacts (NaN for none): the current contacts, the
             candidate's footpoint, a graph point known to cut the ball.
@@ -317,7 +317,7 @@ def nearest_on_offset(
         rounds: verification rounds (a cutting graph point becomes a seed each round).
         keep: how many other active contacts to return per ball.
         memory: graph points remembered as fixed constraints during the solve.
-        on_offset: ``start`` is known to lie on :math:`\Gamma_\rho` (the current centres):
+        on_offset: ``warm`` is known to lie on :math:`\Gamma_\rho` (the current centres):
             a ball whose candidate does not move it there at first order rests (not
             re-verified).
 
@@ -327,19 +327,19 @@ def nearest_on_offset(
         ``gap`` (n,) that distance minus rho, as an :class:`OffsetPoint`.
     """
     L = landscape
-    cand, start = np.asarray(cand, dtype=float), np.asarray(start, dtype=float)
+    cand, warm = np.asarray(cand, dtype=float), np.asarray(warm, dtype=float)
     rho = np.asarray(rho, dtype=float)
     n, D = cand.shape
     d = D - 1
     seeds = np.asarray(seeds, dtype=float).reshape(n, -1, d)
-    seeds = np.where(np.isfinite(seeds), seeds, start[:, None, :d])
-    c = start.copy()
+    seeds = np.where(np.isfinite(seeds), seeds, warm[:, None, :d])
+    c = warm.copy()
     verified = np.zeros(n, dtype=bool)
     gap = np.full(n, np.nan)
     held = np.full((n, memory, D), np.nan)
     todo = np.arange(n)
     if on_offset:
-        # resting test: the start is a verified point of Gamma_rho; where the candidate's
+        # resting test: the warm start is a verified point of Gamma_rho; where the candidate's
         # projection onto the linearised constraints at it does not move it, the ball rests
         # there (a KKT point: nothing new to verify)
         _, point, dist, valid = _local(L, c, seeds)
@@ -355,8 +355,8 @@ def nearest_on_offset(
                                                 held[todo])
         _, _, dist, valid = _local(L, c[todo], seeds[todo])
         near = np.argmin(np.where(valid, dist, np.inf), axis=1)
-        warm = seeds[todo, near]
-        pr = project(L, c[todo], method="exact", warm=warm, resolution=resolution)
+        nearest = seeds[todo, near]
+        pr = project(L, c[todo], method="exact", warm=nearest, resolution=resolution)
         gdist = np.asarray(pr.distance, dtype=float)
         gap[todo] = gdist - rho[todo]
         tol = REACH_TOL * (1.0 + np.abs(c[todo, d]))

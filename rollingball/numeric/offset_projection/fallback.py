@@ -19,10 +19,10 @@ __all__ = ["nearest_on_offset_simplex", "ND_SIMPLEX_ITERATIONS"]
 ND_SIMPLEX_ITERATIONS = 60
 
 
-def nearest_on_offset_simplex(graph: OffsetGraph, cand, rho, hint, ref):
+def nearest_on_offset_simplex(graph: OffsetGraph, cand, rho, warm, ref):
     """d >= 2: vectorised Nelder-Mead on phi(x) = |x - a|^2 + (f_rho(x) - b)^2.
 
-    Started from the better of the current centre and a; stops at 1e-10 relative simplex
+    Started from the better of ``warm`` (the current centre) and a; stops at 1e-10 relative simplex
     size or :data:`ND_SIMPLEX_ITERATIONS` iterations (each costs three evaluations of the
     multi-start d-D offset, the dominant cost).  Returns (x (n, d), f_rho(x) (n,),
     contact (n, d)).
@@ -38,9 +38,9 @@ def nearest_on_offset_simplex(graph: OffsetGraph, cand, rho, hint, ref):
         v = np.sum((x - a[:, None, :]) ** 2, axis=-1) + (F - b[:, None]) ** 2
         return np.where(np.isfinite(v), v, np.inf)
 
-    start = np.stack([hint, a], axis=1)
-    v0 = phi(start)
-    x0 = start[np.arange(n), np.argmin(v0, axis=1)]
+    tries = np.stack([warm, a], axis=1)
+    v0 = phi(tries)
+    x0 = tries[np.arange(n), np.argmin(v0, axis=1)]
     R = np.sqrt(np.min(v0, axis=1))
     step = np.maximum(0.5 * R, 1e-8)
     simplex = np.repeat(x0[:, None, :], d + 1, axis=1)
