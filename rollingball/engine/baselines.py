@@ -65,7 +65,7 @@ class Baseline:
         (Adam's bias correction uses ``t + 1``).
         """
         if grad is None:
-            grad = landscape.value_and_grad(_as_input(landscape, x))[1]
+            grad = landscape.value_and_grad(landscape.as_input(x))[1]
         eta = np.asarray(lr, dtype=float)[:, None]
         return self._update(landscape, x, state, eta, t, grad)
 
@@ -158,7 +158,7 @@ class SAM(Baseline):
     def _update(self, landscape, x, state, eta, t, grad):
         norm = np.linalg.norm(grad, axis=-1, keepdims=True)
         e = self.radius * grad / (norm + _SAM_EPS)
-        g_adv = landscape.value_and_grad(_as_input(landscape, x + e))[1]
+        g_adv = landscape.value_and_grad(landscape.as_input(x + e))[1]
         return x - eta * g_adv, state
 
 
@@ -184,8 +184,3 @@ def Optimizer(name: str, *, momentum: float | None = None,  # noqa: N802 - kept 
             raise ValueError(f"{key} does not apply to the baseline {name!r}")
         kw[field_name] = value
     return BASELINES[name](**kw)
-
-
-def _as_input(landscape: Landscape, x: np.ndarray) -> np.ndarray:
-    """(N, d) iterates as the landscape's input: (N,) in 1-D."""
-    return x[:, 0] if landscape.dim == 1 else x

@@ -310,7 +310,7 @@ def _solver(solver, method, projection, **shortcuts) -> Solver:
 # ============================================================================ baselines
 def _run_baseline(L, graph, opt: Baseline, x, steps, lr_at, radius_at, rec, lo, hi,
                   bar) -> None:
-    G, inp = graph.landscape, graph.inp
+    G, inp = graph.landscape, L.as_input
     f0 = L.f(inp(x))
     rec.theta[0], rec.loss[0] = x, f0
     rec.point[0] = np.concatenate([x, G.f(inp(x))[:, None]], axis=1)
@@ -369,7 +369,7 @@ def _run_ball(L, graph, solver: BallSolver, x, steps, lr_at, radius_at, rec, lo,
         c = p + rho[:, None] * graph.normal(theta)
         other = np.full((n, other_width(d)), np.nan)
     rec.theta[0], rec.point[0], rec.centre[0] = theta, p, c
-    rec.loss[0] = L.f(graph.inp(theta))
+    rec.loss[0] = L.f(L.as_input(theta))
     active = np.arange(n)
     for t in range(steps):
         rho_next = radius_at(t + 1)
@@ -402,7 +402,7 @@ def _run_ball(L, graph, solver: BallSolver, x, steps, lr_at, radius_at, rec, lo,
                     ce_n = ce + delta
                     out = project_onto_graph(graph, ce_n, th)
                     th_n, pt_n = out.theta, out.point
-                fl = L.f(graph.inp(th_n))
+                fl = L.f(L.as_input(th_n))
             code = check_new(th_n, fl, [pt_n, ce_n], lo, hi)
             good = code == 0
             ig = ia[good]

@@ -63,10 +63,6 @@ class OffsetGraph:
         """The parameter dimension."""
         return self.landscape.dim
 
-    def inp(self, theta: np.ndarray) -> np.ndarray:
-        """(n, d) -> the landscape's input ((n,) in 1-D)."""
-        return theta[:, 0] if self.d == 1 else theta
-
     def as_theta(self, arr) -> np.ndarray:
         """A result's horizontal points ((n,) in 1-D, or (n, d)) as (n, d)."""
         arr = np.asarray(arr, dtype=float)
@@ -85,20 +81,21 @@ class OffsetGraph:
 
     def offset(self, x: np.ndarray, rho: np.ndarray) -> UpperOffset:
         """The exact upper offset of the graph at horizontal points ``x`` (n, d)."""
-        return upper_offset(self.landscape, self.inp(x), rho, resolution=self.offset_res,
-                            tie_tol=TIE_TOL)
+        L = self.landscape
+        return upper_offset(L, L.as_input(x), rho, resolution=self.offset_res, tie_tol=TIE_TOL)
 
     def lift(self, theta: np.ndarray) -> np.ndarray:
         """(n, d) -> the graph points (theta, lambda f(theta)) (n, d+1)."""
-        return np.concatenate([theta, self.landscape.f(self.inp(theta))[:, None]], axis=1)
+        L = self.landscape
+        return np.concatenate([theta, L.f(L.as_input(theta))[:, None]], axis=1)
 
     def normal(self, theta: np.ndarray) -> np.ndarray:
         """The upward unit normals at ``theta`` (n, d+1) (paper Eq. 1)."""
-        return self.landscape.normal_at(self.inp(theta))
+        return self.landscape.normal_at(self.landscape.as_input(theta))
 
     def tangent(self, theta: np.ndarray) -> np.ndarray:
         """The lifted gradients at ``theta`` (n, d+1) (paper Eq. 2)."""
-        return self.landscape.tangent_at(self.inp(theta))
+        return self.landscape.tangent_at(self.landscape.as_input(theta))
 
     def contacts(self, off: UpperOffset, ref: np.ndarray) -> np.ndarray:
         """Of the (one or two) contacts of each offset point, the one nearer ``ref`` (n, d)."""
