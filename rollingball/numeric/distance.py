@@ -101,7 +101,7 @@ def distance_to_graph(
         resolution: sample spacing of the 1-D grid (the d-D lattice's is 8 times it);
             default :func:`~rollingball.symbolic.scales.referee_resolution` (feature scale /
             32, twice the projection's density).
-        scale: the vertical scale :math:`\lambda`.
+        scale: the vertical scale :math:`\lambda` (the search runs on ``landscape.scaled(scale)``).
         max_samples: most samples per block of points (memory bound).
 
     Returns:
@@ -134,9 +134,11 @@ def distance_to_graph(
             raise ValueError(f"hint must have shape ({n}, {d}), got {hint.shape}")
     if n == 0:
         return GraphDistance(np.empty(0), np.empty((0, d)), np.empty((0, d + 1)))
-    lam = float(scale)
     a, b = p[:, :d], p[:, d]
-    F = _Lifted(L, lam)
+    L = L.scaled(scale)  # the graph of lambda f: below, f is its loss
+
+    def F(theta):
+        return L.f(L.as_input(theta))
 
     # 1. upper bound: a, the hint, then a coarse look over the window it gives
     U = (F(a) - b) ** 2
@@ -159,30 +161,19 @@ def distance_to_graph(
 
     h = _spacing(L, resolution)
     if d == 1:
-        dist, theta = _dense_1d(L, F, lam, a[:, 0], b, U, best[:, 0], h, max_samples)
+        dist, theta = _dense_1d(L, a[:, 0], b, U, best[:, 0], h, max_samples)
     else:
-        dist, theta = _dense_nd(L, lam, a, b, U, best, h, max_samples)
+        dist, theta = _dense_nd(L, a, b, U, best, h, max_samples)
     return GraphDistance(dist, theta, np.concatenate([theta, F(theta)[:, None]], axis=1))
 
 
-class _Lifted:
-    """theta (..., d) -> lam * f(theta)."""
-
-    def __init__(self, L: Landscape, lam: float):
-        self.landscape, self.lam = L, lam
-
-    def __call__(self, theta):
-        theta = np.asarray(theta, dtype=float)
-        return self.lam * self.landscape.f(theta[..., 0] if self.landscape.dim == 1 else theta)
-
-
 # ----------------------------------------------------------------------------- 1-D
-def _dense_1d(L, F, lam, a, b, U, best, h, max_samples):
+def _dense_1d(L, a, b, U, best, h, max_samples):
     R = np.sqrt(U)
     table = _table(L, h)
     klo = np.floor((a - R) / h).astype(np.int64)
     khi = np.ceil((a + R) / h).astype(np.int64)
-    slo, shi, sown = _segments(table, klo, khi, h, a, b, lam, U)
+    slo, shi, sown = _segments(table, klo, khi, h, a, b, U)
     dist2 = U.copy()
     theta = best.copy()
     counts = shi - slo + 1
@@ -192,7 +183,7 @@ def _dense_1d(L, F, lam, a, b, U, best, h, max_samples):
         base = ends[start - 1] if start else 0
         stop = min(nseg, max(start + 1, int(np.searchsorted(ends, base + max_samples, "right"))))
         sl = slice(start, stop)
-        who, x, v = _block_1d(F, lam, table, h, a, b, U, slo[sl], counts[sl], sown[sl])
+        who, x, v = _block_1d(L, table, h, a, b, U, slo[sl], counts[sl], sown[sl])
         # the best per point, across blocks
         order = np.lexsort((v, who))
         who, x, v = who[order], x[order], v[order]
@@ -205,7 +196,7 @@ def _dense_1d(L, F, lam, a, b, U, best, h, max_samples):
     return np.sqrt(dist2), theta[:, None]
 
 
-def _segments(table, klo, khi, h, a, b, lam, U, safety=SAFETY):
+def _segments(table, klo, khi, h, a, b, U, safety=SAFETY):
     r"""Runs of grid blocks that may hold a graph point within ``sqrt(U)`` of the point.
 
     Block :math:`b` with its successor's samples has f values in ``[m, M]`` (the two blocks'
@@ -213,8 +204,8 @@ def _segments(table, klo, khi, h, a, b, lam, U, safety=SAFETY):
     :math:`\kappa h^2/8`, :math:`\kappa` the largest second divided difference of the two
     blocks times ``safety``; so its graph points are at least
     :math:`\operatorname{dist}(a, \text{block})^2 +
-    \operatorname{dist}(b, [\lambda m - \delta, \lambda M + \delta])^2` away in squares,
-    :math:`\delta = \lambda\kappa h^2/8`.
+    \operatorname{dist}(b, [m - \delta, M + \delta])^2` away in squares,
+    :math:`\delta = \kappa h^2/8`.
     """
     B = table.BLOCK
     blo, bhi = klo // B, khi // B
@@ -229,11 +220,11 @@ def _segments(table, klo, khi, h, a, b, lam, U, safety=SAFETY):
     nxt = np.minimum(np.arange(own.size) + 1, own.size - 1)
     m = np.minimum(bmin, bmin[nxt])[keepb]
     M = np.maximum(bmax, bmax[nxt])[keepb]
-    delta = lam * safety * np.maximum(bcurv, bcurv[nxt])[keepb] * h * h / 8
+    delta = safety * np.maximum(bcurv, bcurv[nxt])[keepb] * h * h / 8
     kb, own = kball[keepb], own[keepb]
     xs, xe = kb * B * h, (kb * B + B) * h
     dx = np.maximum(0.0, np.maximum(xs - a[own], a[own] - xe))
-    dy = np.maximum(0.0, np.maximum(lam * m - delta - b[own], b[own] - lam * M - delta))
+    dy = np.maximum(0.0, np.maximum(m - delta - b[own], b[own] - M - delta))
     idx = np.flatnonzero(dx * dx + dy * dy <= U[own])
     if idx.size == 0:
         return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int64)
@@ -246,7 +237,7 @@ def _segments(table, klo, khi, h, a, b, lam, U, safety=SAFETY):
             wo)
 
 
-def _block_1d(F, lam, table, h, a, b, U, slo, counts, sown, safety=SAFETY):
+def _block_1d(L, table, h, a, b, U, slo, counts, sown, safety=SAFETY):
     """Dense samples of g on the segments; polish every interval whose bound reaches the
     best value known for its point.  The bound on [x_j, x_j+1] is
     min(g_j, g_j+1) - M h^2/8 with M = safety * the largest second divided difference of g
@@ -257,7 +248,7 @@ def _block_1d(F, lam, table, h, a, b, U, slo, counts, sown, safety=SAFETY):
     k = slo[seg] + (np.arange(seg.size) - first[seg])
     owner = sown[seg]
     x = k * h
-    g = (x - a[owner]) ** 2 + (lam * table(k)[0] - b[owner]) ** 2
+    g = (x - a[owner]) ** 2 + (table(k)[0] - b[owner]) ** 2
     gseg = np.minimum.reduceat(g, first)
     best = U.copy()
     np.minimum.at(best, sown, gseg)
@@ -275,7 +266,7 @@ def _block_1d(F, lam, table, h, a, b, U, slo, counts, sown, safety=SAFETY):
     lower = np.minimum(g, np.roll(g, -1)) - M * h * h / 8
     cand = np.flatnonzero(inside & (lower <= best[owner]))
     who = owner[cand]
-    xs, vs = _polish_interval(F, a[who], b[who], x[cand], x[cand] + h)
+    xs, vs = _polish_interval(L, a[who], b[who], x[cand], x[cand] + h)
     jmin = _argmin_reduce(g, first, counts, gseg)
     return (np.concatenate([who, sown]), np.concatenate([xs, x[jmin]]),
             np.concatenate([vs, gseg]))
@@ -289,22 +280,20 @@ def _argmin_reduce(g, first, counts, gmin):
     return hit[pos]
 
 
-def _polish_interval(F, a, b, left, right):
+def _polish_interval(L, a, b, left, right):
     """min of g on [left, right]: scipy Newton on g', golden section where it fails."""
     if left.size == 0:
         return left, left
-    L, lam = F.landscape, F.lam
-
     def g0(t, a=a, b=b):
-        return (t - a) ** 2 + (lam * L.f(t) - b) ** 2
+        return (t - a) ** 2 + (L.f(t) - b) ** 2
 
     def g1(t):
         f, df = L.value_and_grad(t)
-        return 2 * ((t - a) + (lam * f - b) * lam * df[..., 0])
+        return 2 * ((t - a) + (f - b) * df[..., 0])
 
     def g2(t):
         f, df, d2f = L.value_grad_hess(t)
-        return 2 * (1 + (lam * df[..., 0]) ** 2 + (lam * f - b) * lam * d2f[..., 0, 0])
+        return 2 * (1 + df[..., 0] ** 2 + (f - b) * d2f[..., 0, 0])
 
     x0 = 0.5 * (left + right)
     with warnings.catch_warnings(), np.errstate(all="ignore"):
@@ -346,7 +335,7 @@ def _golden(fun, lo, hi, iters=100):
 
 # ----------------------------------------------------------------------------- d-D
 
-def _dense_nd(L, lam, a, b, U, best, h, max_samples, keep=6):
+def _dense_nd(L, a, b, U, best, h, max_samples, keep=6):
     """Dense look at g on the cached lattice over each ball's window, then LM polish of the
     ``keep`` best lattice points, of the best point known and of ``a`` (on a steep loss the
     lattice can miss the narrow basin right below the point: Rastrigin, slopes ~ 60)."""
@@ -358,11 +347,11 @@ def _dense_nd(L, lam, a, b, U, best, h, max_samples, keep=6):
     widest = float(np.max(2 * R / hn)) + 2
     if widest > m_cap:
         hn *= 2.0 ** np.ceil(np.log2(widest / m_cap))
-    seeds, _ = best_lattice_points(lattice(L, hn, lam), a, b, U, keep, max_samples)
+    seeds, _ = best_lattice_points(lattice(L, hn), a, b, U, keep, max_samples)
     seeds = np.concatenate([seeds, best[:, None, :], a[:, None, :]], axis=1)
     s = seeds.shape[1]
     rep = np.repeat(np.arange(n), s)
-    th, val = _levenberg_marquardt(L, lam, a[rep], b[rep], seeds.reshape(-1, d))
+    th, val = _levenberg_marquardt(L, a[rep], b[rep], seeds.reshape(-1, d))
     val = val.reshape(n, s)
     j = np.argmin(val, axis=1)
     dist2 = np.minimum(val[np.arange(n), j], U)
@@ -371,8 +360,8 @@ def _dense_nd(L, lam, a, b, U, best, h, max_samples, keep=6):
     return np.sqrt(dist2), theta
 
 
-def _levenberg_marquardt(L, lam, a, b, theta, iters=2000):
-    """Minimise |r|^2, r = (theta - a, lam f - b), by vectorised Levenberg-Marquardt.
+def _levenberg_marquardt(L, a, b, theta, iters=2000):
+    """Minimise |r|^2, r = (theta - a, f - b), by vectorised Levenberg-Marquardt.
 
     Each row iterates until its step is below rounding, or ``iters`` (near a centre of
     curvature of the graph the Gauss-Newton model is poor and convergence is slow: only
@@ -384,7 +373,7 @@ def _levenberg_marquardt(L, lam, a, b, theta, iters=2000):
 
     def resid(t, i):
         f, g = L.value_and_grad(t)
-        return t - a[i], lam * f - b[i], lam * g
+        return t - a[i], f - b[i], g
 
     u, r, J = resid(theta, slice(None))
     cost = np.sum(u * u, 1) + r * r

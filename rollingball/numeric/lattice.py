@@ -1,13 +1,14 @@
-r"""A lazily filled, cached lattice of the values of a (lifted) loss.
+r"""A lazily filled, cached lattice of the values of a loss.
 
-:class:`Lattice` stores :math:`\lambda f(k h)` for integer vectors :math:`k\in\mathbb Z^d`,
+:class:`Lattice` stores :math:`f(k h)` for integer vectors :math:`k\in\mathbb Z^d`,
 in tiles of :data:`TILE`:sup:`d` points (values and a filled mask); a point is evaluated
 (one vectorised call of :math:`f` per look-up, for all its missing points) the first time a
-look-up needs it, and kept.  :func:`lattice` caches one such lattice per landscape,
-spacing :math:`h` and vertical scale :math:`\lambda`.
+look-up needs it, and kept.  :func:`lattice` caches one such lattice per landscape and
+spacing :math:`h`; a vertical scale :math:`\lambda` is the lattice of the scaled landscape
+(:meth:`~rollingball.symbolic.landscape.Landscape.scaled`, the graph of :math:`\lambda f`).
 
 A trajectory revisits the same region step after step; with the values cached, a dense
-look at :math:`g(q) = |q - a|^2 + (\lambda f(q) - b)^2` over a window is arithmetic on
+look at :math:`g(q) = |q - a|^2 + (f(q) - b)^2` over a window is arithmetic on
 stored numbers (one evaluation of :math:`f` per lattice point for the whole run), which is
 what makes dense global searches affordable on costly losses such as 1000 Gaussian wells.
 :func:`best_lattice_points` is that look: the ``keep`` lattice points with the smallest
@@ -32,7 +33,7 @@ TILE = 32
 
 
 class Lattice:
-    r""":math:`\lambda f` on the lattice :math:`h\,\mathbb Z^d`, filled lazily and cached.
+    r""":math:`f` on the lattice :math:`h\,\mathbb Z^d`, filled lazily and cached.
 
     The values are stored in tiles of :data:`TILE`:sup:`d` points (a value array and a
     filled mask each); a point is evaluated the first time a look-up needs it, so a disk
@@ -44,21 +45,21 @@ class Lattice:
     #: most points stored (8 Mi: 72 MiB)
     LIMIT = 1 << 23
 
-    def __init__(self, landscape: Landscape, h: float, lam: float):
+    def __init__(self, landscape: Landscape, h: float):
         if not (np.isfinite(h) and h > 0):
             raise ValueError(f"lattice spacing must be positive, got {h}")
         self._landscape = weakref.ref(landscape)
-        self.h, self.lam, self.d = float(h), float(lam), landscape.dim
+        self.h, self.d = float(h), landscape.dim
         #: tile index -> (values, filled), each of TILE**d points in C order
         self.tiles: dict[tuple[int, ...], tuple[np.ndarray, np.ndarray]] = {}
         self.evaluations = 0  #: points evaluated so far
 
     def F(self, theta: np.ndarray) -> np.ndarray:
-        """lam * f at points ``theta`` (..., d)."""
+        """f at points ``theta`` (..., d)."""
         L = self._landscape()
         if L is None:
             raise ReferenceError("the landscape of this lattice no longer exists")
-        return self.lam * L.f(theta[..., 0] if self.d == 1 else theta)
+        return L.f(L.as_input(theta))
 
     def boxes(self, lo: np.ndarray, m: int, need: np.ndarray | None = None) -> np.ndarray:
         """The values on the boxes ``lo[i] .. lo[i] + m - 1`` (per axis, integer indices) as
@@ -112,26 +113,27 @@ class Lattice:
 _LATTICES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def lattice(L: Landscape, h: float, lam: float) -> Lattice:
-    """The cached :class:`Lattice` of ``lam * f`` with spacing ``h`` for this landscape.
+def lattice(L: Landscape, h: float) -> Lattice:
+    r"""The cached :class:`Lattice` of ``f`` with spacing ``h`` for this landscape (of
+    :math:`\lambda f`: ``lattice(L.scaled(lam), h)``).
 
     >>> from rollingball import catalog
     >>> L = catalog.rastrigin()
-    >>> lat = lattice(L, 0.5, 1.0)
+    >>> lat = lattice(L, 0.5)
     >>> lat.boxes(np.array([[0, 0]]), 2)  # f at (0, 0), (0, 0.5), (0.5, 0), (0.5, 0.5)
     array([[ 0.  , 20.25, 20.25, 40.5 ]])
     """
     per = _LATTICES.setdefault(L, {})
-    key = (float(h), float(lam))
+    key = float(h)
     if key not in per:
-        per[key] = Lattice(L, h, lam)
+        per[key] = Lattice(L, h)
     return per[key]
 
 
 def best_lattice_points(lat: Lattice, a: np.ndarray, b: np.ndarray, U: np.ndarray, keep: int,
                         max_samples: int) -> tuple[np.ndarray, np.ndarray]:
     r"""The ``keep`` lattice points :math:`q` with the smallest
-    :math:`g(q) = |q - a_i|^2 + (\lambda f(q) - b_i)^2` among those with
+    :math:`g(q) = |q - a_i|^2 + (f(q) - b_i)^2` among those with
     :math:`|q - a_i|^2 \le U_i + d h^2` (the disk of radius :math:`\sqrt{U_i}`, widened by a
     lattice diagonal), for each query :math:`(a_i, b_i)`.
 

@@ -72,7 +72,10 @@ pruning margin): ``second == distance`` to rounding means two contacts.  ``newto
 Vertical scale.  With ``scale`` :math:`=\lambda\ne 1` the metric is that of
 :math:`(\theta, \lambda f)`: the projection is onto the graph of :math:`\lambda f`, the
 candidates' last coordinate, the returned footpoints' last coordinate and all distances are
-in those scaled coordinates (:math:`g = |\theta-a|^2 + (\lambda f(\theta) - b)^2`).
+in those scaled coordinates (:math:`g = |\theta-a|^2 + (\lambda f(\theta) - b)^2`).  The
+projection runs on ``landscape.scaled(scale)``
+(:meth:`~rollingball.symbolic.landscape.Landscape.scaled`, the graph of :math:`\lambda f`):
+below, f is that landscape's loss.
 """
 
 from __future__ import annotations
@@ -131,27 +134,19 @@ class Projection:
 
 
 # --------------------------------------------------------------------------- graph
-class _Graph:
-    """The graph of lambda*f with vectorised (N, d) numerics."""
+def _F(G: Landscape, theta: np.ndarray) -> np.ndarray:
+    """f of the (scaled) landscape at ``theta`` (N, d)."""
+    return G.f(G.as_input(theta))
 
-    def __init__(self, landscape: Landscape, scale: float):
-        self.L = landscape
-        self.d = landscape.dim
-        self.lam = float(scale)
 
-    def F(self, theta: np.ndarray) -> np.ndarray:
-        x = theta[:, 0] if self.d == 1 else theta
-        return self.lam * self.L.f(x)
+def _FG(G: Landscape, theta: np.ndarray):
+    """(f, grad f) at ``theta`` (N, d): shapes (N,), (N, d)."""
+    return G.value_and_grad(G.as_input(theta))
 
-    def FG(self, theta):
-        x = theta[:, 0] if self.d == 1 else theta
-        f, g = self.L.value_and_grad(x)
-        return self.lam * f, self.lam * g
 
-    def FGH(self, theta):
-        x = theta[:, 0] if self.d == 1 else theta
-        f, g, h = self.L.value_grad_hess(x)
-        return self.lam * f, self.lam * g, self.lam * h
+def _FGH(G: Landscape, theta: np.ndarray):
+    """(f, grad f, Hess f) at ``theta`` (N, d): shapes (N,), (N, d), (N, d, d)."""
+    return G.value_grad_hess(G.as_input(theta))
 
 
 def _relative_residual(u, r, dF):
@@ -179,7 +174,7 @@ def _accept(new, a, b, F, dF, h0, gn0, slope, t):
     return armijo | flat, ht
 
 
-def _newton(G: _Graph, a, b, theta0, *, tol=1e-12, max_iter=50, radius=None):
+def _newton(G: Landscape, a, b, theta0, *, tol=1e-12, max_iter=50, radius=None):
     """Damped (safeguarded) Newton on h = g/2 from ``theta0``, vectorised over rows.
 
     Uses the Hessian :math:`I + \\nabla F\\nabla F^T + (F-b)\\nabla^2 F` where it is positive
@@ -192,7 +187,7 @@ def _newton(G: _Graph, a, b, theta0, *, tol=1e-12, max_iter=50, radius=None):
     """
     n, d = theta0.shape
     theta = theta0.copy()
-    F, dF, d2F = G.FGH(theta)
+    F, dF, d2F = _FGH(G, theta)
     iters = np.zeros(n, dtype=np.int64)
     res = np.full(n, np.inf)
     conv = np.zeros(n, dtype=bool)
@@ -247,7 +242,7 @@ def _newton(G: _Graph, a, b, theta0, *, tol=1e-12, max_iter=50, radius=None):
         step = new - th
         slope = np.sum(grad * step, axis=-1)
         t = np.ones(ia.size)
-        Ft, gFt, hFt = G.FGH(new)
+        Ft, gFt, hFt = _FGH(G, new)
         gn0 = np.sum(grad * grad, axis=-1)
         ok, ht = _accept(new, aa, ba, Ft, gFt, h0, gn0, slope, t)
         bad = ~ok
@@ -262,7 +257,7 @@ def _newton(G: _Graph, a, b, theta0, *, tol=1e-12, max_iter=50, radius=None):
                 q = -sb * tb * tb / (2.0 * (ht[ib] - h0[ib] - sb * tb))
             t[ib] = np.where(np.isfinite(q), np.clip(q, tb / 50, tb / 2), tb / 10)
             new[ib] = th[ib] + t[ib, None] * step[ib]
-            Fb, gb, hb = G.FGH(new[ib])
+            Fb, gb, hb = _FGH(G, new[ib])
             Ft[ib], gFt[ib], hFt[ib] = Fb, gb, hb
             okb, ht[ib] = _accept(new[ib], aa[ib], ba[ib], Fb, gb, h0[ib], gn0[ib],
                                   slope[ib], t[ib])
@@ -461,7 +456,7 @@ def project(
         ``paper`` method's fixed-step solver).
     """
     L, c, warm = _check(landscape, candidates, method, warm, resolution, gamma, steps, scale)
-    G = _Graph(L, scale)
+    G = L.scaled(scale)  # the graph of lambda f
     n, d = c.shape[0], L.dim
     a, b = c[:, :d], c[:, d]
     start = a.copy() if warm is None else warm
@@ -490,9 +485,9 @@ def _finish(G, a, b, theta, F, iters, res, jumped, certified, second):
 def _paper(G, a, b, start, gamma, steps):
     theta = start.copy()
     for _ in range(steps):
-        F, dF = G.FG(theta)
+        F, dF = _FG(G, theta)
         theta = theta - gamma * ((theta - a) + (F - b)[:, None] * dF)
-    F, dF = G.FG(theta)
+    F, dF = _FG(G, theta)
     res = _relative_residual(theta - a, F - b, dF)
     n = a.shape[0]
     return _finish(G, a, b, theta, F, np.full(n, steps, dtype=np.int64), res,
@@ -513,28 +508,27 @@ def _grid_table(L: Landscape, h: float) -> GridTable:
     return per[h]
 
 
-def _grid_spacing(G: _Graph, resolution) -> float:
+def _grid_spacing(G: Landscape, resolution) -> float:
     """The 1-D scan spacing: ``resolution``, else
     :func:`~rollingball.symbolic.scales.projection_resolution` (feature_scale/16)."""
-    return projection_resolution(G.L) if resolution is None else float(resolution)
+    return projection_resolution(G) if resolution is None else float(resolution)
 
 
-def _lattice_spacing(G: _Graph, resolution) -> float:
+def _lattice_spacing(G: Landscape, resolution) -> float:
     """The d-D seed lattice's spacing
     (:func:`~rollingball.symbolic.scales.projection_lattice_spacing`: 16/5 of the scan's)."""
-    return projection_lattice_spacing(G.L, resolution)
+    return projection_lattice_spacing(G, resolution)
 
 
-def _prune_blocks(table, klo, khi, h, a, b, lam, upper, min_blocks=6):
+def _prune_blocks(table, klo, khi, h, a, b, upper, min_blocks=6):
     r"""The pieces of each window that can hold a point nearer than ``sqrt(upper)``.
 
     A block of grid points :math:`[x_s, x_e]` (plus the interval to the next block) whose
     values of f lie in :math:`[m, M]` and slopes in :math:`|f'|\le S` holds only graph
-    points with :math:`\lambda f \in [\lambda m - \delta, \lambda M + \delta]`,
-    :math:`\delta = 1.5\,\lambda S h`, so
+    points with :math:`f \in [m - \delta, M + \delta]`, :math:`\delta = 1.5\,S h`, so
 
     .. math::  g \ge \operatorname{dist}(a, [x_s, x_e + h])^2
-                     + \operatorname{dist}(b, [\lambda m - \delta, \lambda M + \delta])^2 ;
+                     + \operatorname{dist}(b, [m - \delta, M + \delta])^2 ;
 
     blocks whose bound exceeds ``upper`` are dropped and runs of kept blocks become segments
     (one sample of overlap on each side).  Returns None when the windows are too short
@@ -550,10 +544,10 @@ def _prune_blocks(table, klo, khi, h, a, b, lam, upper, min_blocks=6):
     firstb = np.cumsum(nb) - nb
     kb = blo[own] + (np.arange(own.size) - firstb[own])
     bmin, bmax, bslope, _ = table.blocks(kb)
-    delta = 1.5 * lam * bslope * h
+    delta = 1.5 * bslope * h
     xs, xe = kb * B * h, (kb * B + B) * h
     dx = np.maximum(0.0, np.maximum(xs - a[own], a[own] - xe))
-    dy = np.maximum(0.0, np.maximum(lam * bmin - delta - b[own], b[own] - lam * bmax - delta))
+    dy = np.maximum(0.0, np.maximum(bmin - delta - b[own], b[own] - bmax - delta))
     keep = dx * dx + dy * dy <= upper[own]
     idx = np.flatnonzero(keep)
     if idx.size == 0:
@@ -569,12 +563,12 @@ def _prune_blocks(table, klo, khi, h, a, b, lam, upper, min_blocks=6):
 
 
 class _TabGraph:
-    """lambda f by cubic Hermite interpolation of the cached (f, f') grid table: a cheap,
+    """f by cubic Hermite interpolation of the cached (f, f') grid table: a cheap,
     C^1 stand-in for the exact graph (interpolation error ~ h^4 max|f^(4)|/384), used to run
     Newton's continuation before an exact polish."""
 
-    def __init__(self, G: _Graph, table: GridTable):
-        self.lam, self.table, self.h = G.lam, table, table.h
+    def __init__(self, table: GridTable):
+        self.table, self.h = table, table.h
 
     def FGH(self, theta):
         F, dF, d2F = self.fgh(theta[:, 0])
@@ -595,18 +589,17 @@ class _TabGraph:
              + (s3 - s2) * d1)
         dF = ((6 * s2 - 6 * s) * df + (3 * s2 - 4 * s + 1) * d0 + (3 * s2 - 2 * s) * d1) / h
         d2F = ((12 * s - 6) * df + (6 * s - 4) * d0 + (6 * s - 2) * d1) / (h * h)
-        lam = self.lam
-        return lam * F, lam * dF, lam * d2F
+        return F, dF, d2F
 
 
 def _newton_1d(G, a, b, start, resolution, tol, max_iter):
     """Newton in 1-D: the continuation on the tabulated graph, then an exact polish."""
-    table = _grid_table(G.L, _grid_spacing(G, resolution))
-    x1, _, _, it1, _, _ = _newton_scalar(_TabGraph(G, table).fgh, a[:, 0], b, start[:, 0],
+    table = _grid_table(G, _grid_spacing(G, resolution))
+    x1, _, _, it1, _, _ = _newton_scalar(_TabGraph(table).fgh, a[:, 0], b, start[:, 0],
                                          tol=tol, max_iter=max_iter)
 
     def exact(x):
-        F, dF, d2F = G.FGH(x[:, None])
+        F, dF, d2F = _FGH(G, x[:, None])
         return F, dF[:, 0], d2F[:, 0, 0]
 
     x, F, D, iters, res, conv = _newton_scalar(exact, a[:, 0], b, x1, tol=tol,
@@ -616,15 +609,15 @@ def _newton_1d(G, a, b, start, resolution, tol, max_iter):
 
 def _exact_1d(G, a, b, start, has_warm, resolution, tol, max_iter):
     n = a.shape[0]
-    aa, bb, lam = a[:, 0], b, G.lam
+    aa, bb = a[:, 0], b
     h = _grid_spacing(G, resolution)
-    table = _grid_table(G.L, h)
+    table = _grid_table(G, h)
     # 1. the continuation from the warm start, on the tabulated graph (cheap), valued exactly
-    tw, _, _, iw, _, _ = _newton_scalar(_TabGraph(G, table).fgh, aa, bb, start[:, 0],
+    tw, _, _, iw, _, _ = _newton_scalar(_TabGraph(table).fgh, aa, bb, start[:, 0],
                                         tol=tol, max_iter=max_iter)
     thw = tw[:, None]
-    gw = (tw - aa) ** 2 + (G.F(thw) - bb) ** 2
-    ga = (G.F(a) - bb) ** 2
+    gw = (tw - aa) ** 2 + (_F(G, thw) - bb) ** 2
+    ga = (_F(G, a) - bb) ** 2
     U = np.minimum(gw, ga)
     R = np.sqrt(U)
     # 2. scan the window |theta - a| <= R (a hair wider: the answer is strictly inside)
@@ -635,17 +628,17 @@ def _exact_1d(G, a, b, start, has_warm, resolution, tol, max_iter):
     def sample(k, i):
         f, df = table(k)
         x = k * h
-        u, r = x - aa[i], lam * f - bb[i]
-        return u * u + r * r, 2 * (u + r * (lam * df))
+        u, r = x - aa[i], f - bb[i]
+        return u * u + r * r, 2 * (u + r * df)
 
     def fgh(x, i):
-        F, dF, d2F = G.FGH(x[:, None])
+        F, dF, d2F = _FGH(G, x[:, None])
         dF, d2F = dF[:, 0], d2F[:, 0, 0]
         u, r = x - aa[i], F - bb[i]
         return u * u + r * r, 2 * (u + r * dF), 2 * (1 + dF * dF + r * d2F)
 
     upper = U * (1 + 1e-12) + 1e-300
-    segs = _prune_blocks(table, klo, khi, h, aa, bb, lam, upper)
+    segs = _prune_blocks(table, klo, khi, h, aa, bb, upper)
     if segs is None:
         win = minimize_on_grid(sample, fgh, klo, khi, h, upper=upper)
     else:
@@ -680,7 +673,7 @@ def _exact_1d(G, a, b, start, has_warm, resolution, tol, max_iter):
             far = np.abs(xo - theta) > sep
         second = np.where(far & (vo < second), vo, second)
     th = theta[:, None]
-    F, dF = G.FG(th)
+    F, dF = _FG(G, th)
     res = _relative_residual(th - a, F - b, dF)
     # converged: relative residual <= tol, or a Newton step |g'/g''| below rounding
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -718,7 +711,7 @@ def _lattice_seeds(G, a, b, U, h0, keep, max_window=1 << 14, min_across=16, max_
         shrunk = False
         for p in np.unique(lv[lv > 0]):
             i = np.flatnonzero(lv == p)
-            _, g = best_lattice_points(lattice(G.L, h0 * 2.0**p, G.lam), a[i], b[i], U[i], 1,
+            _, g = best_lattice_points(lattice(G, h0 * 2.0**p), a[i], b[i], U[i], 1,
                                        max_samples)
             better = g[:, 0] < 0.81 * U[i]  # a shrink of R by 10 % at least
             U[i[better]] = g[better, 0]
@@ -728,7 +721,7 @@ def _lattice_seeds(G, a, b, U, h0, keep, max_window=1 << 14, min_across=16, max_
     lv = levels(max(5, int(max_window ** (1 / d))), min_across)
     for p in np.unique(lv[ok]):
         i = np.flatnonzero(ok & (lv == p))
-        found, _ = best_lattice_points(lattice(G.L, h0 * 2.0**p, G.lam), a[i], b[i], U[i], keep,
+        found, _ = best_lattice_points(lattice(G, h0 * 2.0**p), a[i], b[i], U[i], keep,
                                        max_samples)
         seeds[i, :found.shape[1]] = found
     return seeds
@@ -738,7 +731,7 @@ def _exact_nd(G, a, b, start, has_warm, resolution, tol, max_iter, keep=8):
     n, d = a.shape
     thw, Fw, _, iw, rw, cw = _newton(G, a, b, start, tol=tol, max_iter=max_iter)
     gw = np.sum((thw - a) ** 2, axis=1) + (Fw - b) ** 2
-    ga = (G.F(a) - b) ** 2
+    ga = (_F(G, a) - b) ** 2
     seeds = _lattice_seeds(G, a, b, np.minimum(gw, ga), _lattice_spacing(G, resolution), keep)
     seeds = np.concatenate([seeds, a[:, None, :]], axis=1)
     s = seeds.shape[1]
@@ -761,7 +754,7 @@ def _exact_nd(G, a, b, start, has_warm, resolution, tol, max_iter, keep=8):
     second = np.sqrt(np.min(np.where(far, val, np.inf), axis=1))
     jumped = (np.sqrt(np.sum((theta - thw) ** 2, axis=1)) > sep) if has_warm else np.zeros(
         n, bool)
-    F, dF = G.FG(theta)
+    F, dF = _FG(G, theta)
     res = _relative_residual(theta - a, F - b, dF)
     return _finish(G, a, b, theta, F, it[np.arange(n), win], res, jumped,
                    np.zeros(n, bool), second)

@@ -15,14 +15,16 @@ def box_points(lo, m, h):
     return (lo[:, None, :] + off[None]) * h
 
 
-def test_boxes_are_the_values_of_lambda_f_and_only_needed_points_are_evaluated():
+def test_boxes_are_the_values_of_f_and_only_needed_points_are_evaluated():
     L = Landscape("x^2 + y^2 + 0.3*sin(5*x)*sin(5*y) + z", ["x", "y", "z"])
-    lat = Lattice(L, 0.07, 1.3)
+    S = L.scaled(1.3)  # the lattice of lambda f is that of the scaled landscape
+    lat = Lattice(S, 0.07)
     rng = np.random.default_rng(0)
     lo = rng.integers(-60, 60, (5, 3))  # boxes across tile boundaries, some overlapping
     m = 40
     need = rng.random((5, m**3)) < 0.3
-    ref = 1.3 * L.f(box_points(lo, m, 0.07))
+    ref = S.f(box_points(lo, m, 0.07))
+    assert np.allclose(ref, 1.3 * L.f(box_points(lo, m, 0.07)), rtol=1e-14, atol=1e-14)
     v = lat.boxes(lo, m, need)
     assert np.array_equal(v[need], ref[need])
     # a point is evaluated once, however many boxes need it
@@ -44,7 +46,7 @@ def test_boxes_are_the_values_of_lambda_f_and_only_needed_points_are_evaluated()
 
 def test_cache_limit_empties_and_refills():
     L = catalog.rastrigin()
-    lat = Lattice(L, 0.1, 1.0)
+    lat = Lattice(L, 0.1)
     lat.LIMIT = 4 * TILE**2  # four tiles; the boxes below touch more
     lo = np.array([[0, 0], [500, 500], [-900, 300]])
     ref = L.f(box_points(lo, 50, 0.1))
@@ -57,10 +59,11 @@ def test_cache_limit_empties_and_refills():
 
 def test_one_cached_lattice_per_landscape_spacing_and_scale():
     L = catalog.rastrigin()
-    assert lattice(L, 0.2, 1.0) is lattice(L, 0.2, 1.0)
-    assert lattice(L, 0.2, 1.0) is not lattice(L, 0.25, 1.0)
-    assert lattice(L, 0.2, 1.0) is not lattice(L, 0.2, 2.0)
-    assert lattice(L, 0.2, 1.0) is not lattice(catalog.rastrigin(), 0.2, 1.0)
+    assert lattice(L, 0.2) is lattice(L, 0.2)
+    assert lattice(L, 0.2) is not lattice(L, 0.25)
+    assert lattice(L, 0.2) is not lattice(L.scaled(2.0), 0.2)
+    assert lattice(L.scaled(2.0), 0.2) is lattice(L.scaled(2.0), 0.2)
+    assert lattice(L, 0.2) is not lattice(catalog.rastrigin(), 0.2)
 
 
 def test_best_lattice_points_are_the_k_smallest_g_in_the_disk():
@@ -70,18 +73,19 @@ def test_best_lattice_points_are_the_k_smallest_g_in_the_disk():
     a = rng.uniform(-4, 4, (30, 2))
     b = lam * L.f(a) + rng.uniform(-2, 3, 30)
     U = rng.uniform(0.01, 4.0, 30)
-    pts, g = best_lattice_points(lattice(L, h, lam), a, b, U, keep, max_samples=5000)
+    S = L.scaled(lam)  # the graph of lam * f
+    pts, g = best_lattice_points(lattice(S, h), a, b, U, keep, max_samples=5000)
     assert pts.shape == (30, keep, 2) and g.shape == (30, keep)
     for i in range(30):
         k = np.arange(-200, 201)
         q = np.stack(np.meshgrid(k, k, indexing="ij"), -1).reshape(-1, 2) * h
         dx2 = np.sum((q - a[i]) ** 2, 1)
         q = q[dx2 <= U[i] + 2 * h * h]
-        gq = np.sum((q - a[i]) ** 2, 1) + (lam * L.f(q) - b[i]) ** 2
+        gq = np.sum((q - a[i]) ** 2, 1) + (S.f(q) - b[i]) ** 2
         assert np.allclose(np.sort(g[i]), np.sort(gq)[:keep], rtol=1e-14, atol=0)
         # the points are lattice points with those values
         assert np.allclose(pts[i] / h, np.round(pts[i] / h), rtol=0, atol=1e-9)
-        assert np.allclose(np.sum((pts[i] - a[i]) ** 2, 1) + (lam * L.f(pts[i]) - b[i]) ** 2,
+        assert np.allclose(np.sum((pts[i] - a[i]) ** 2, 1) + (S.f(pts[i]) - b[i]) ** 2,
                            g[i], rtol=1e-12, atol=0)
 
 
@@ -92,7 +96,7 @@ def test_the_cache_does_not_keep_a_landscape_alive():
     from rollingball.numeric import lattice as module
 
     L = Landscape("x^2 + sin(3*y)", ["x", "y"])
-    lat = lattice(L, 0.1, 1.0)
+    lat = lattice(L, 0.1)
     assert np.array_equal(lat.boxes(np.array([[3, -2]]), 1), L.f(np.array([[3, -2]]) * 0.1)[None])
     ref = weakref.ref(L)
     n = len(module._LATTICES)
