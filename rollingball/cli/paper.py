@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 from pathlib import Path
 
+from rollingball._files import atomic_copy, atomic_write
+from rollingball.paper import _common as figures_common
 from rollingball.paper import figures
-from rollingball.paper.report import reproduction_report
+from rollingball.paper.report import (
+    FINDINGS_BEGIN,
+    FINDINGS_END,
+    findings,
+    replace_block,
+    reproduction_report,
+)
 
 TARGETS = ("fig2", "fig3", "fig4", "all")
 
@@ -16,9 +23,11 @@ TARGETS = ("fig2", "fig3", "fig4", "all")
 def register(sub) -> None:
     p = sub.add_parser(
         "paper",
-        help="regenerate the paper's Figures 2-4 (PNG + CSV) and the reproduction report",
-        description="Regenerate the paper's figures as PNG plus CSV of their data, with "
-        "progress on stderr. fig2: Delta(rho) for sin on [-3pi, 3pi]; fig3: centre "
+        help="regenerate the paper's Figures 2-4 (PNG/PDF/SVG + CSV) and the reproduction "
+        "report",
+        description="Regenerate the paper's figures (PNG, PDF or SVG, at their printed size) "
+        "plus CSV of their data, with progress on stderr. fig2: Delta(rho) for sin on "
+        "[-3pi, 3pi]; fig3: centre "
         "trajectories on Eq. 13 (Algorithm 1 with the paper's and the exact projection, and "
         "the offset-keeping RBO); fig4: gradient descent and RBO from ten starts on Eq. 14, "
         "both readings of the wells, with the global-basin counts. 'all' also writes "
@@ -27,6 +36,13 @@ def register(sub) -> None:
     )
     p.add_argument("target", choices=TARGETS, help="which figure (or all of them)")
     p.add_argument("--out", required=True, metavar="DIR", help="output folder (created)")
+    p.add_argument("--format", nargs="+", choices=figures.FORMATS, default=["png"],
+                   metavar="FMT", dest="formats",
+                   help="figure file formats: png (raster), pdf, svg (vector); several may be "
+                        "given (default png)")
+    p.add_argument("--dpi", type=float, default=200.0,
+                   help="resolution of PNG files in dots per inch at printed size "
+                        "(default 200; vector formats ignore it)")
     p.add_argument("--quick", action="store_true",
                    help="reduced settings (fewer radii, steps, terms and wells): seconds, "
                         "for tests and previews; explicit options below override them")
@@ -43,6 +59,9 @@ def register(sub) -> None:
     p.add_argument("--fig4-radii", type=float, nargs="+", metavar="RHO",
                    help="RBO radii of Fig. 4 (default 1 2 3 4 5)")
     p.add_argument("--fig4-steps", type=int, metavar="T", help="steps of Fig. 4 (default 300)")
+    p.add_argument("--basin-grid", type=int, metavar="N",
+                   help="Fig. 4: points per side of the map of the global basin drawn around "
+                        "the minimiser (default 25; 0: no map)")
     p.add_argument("--wells", type=int, metavar="N", help="wells of Eq. 14 (default 1000)")
     p.add_argument("--starts", type=int, metavar="N",
                    help="Fig. 4: number of nearby starts (default 10)")
@@ -55,8 +74,9 @@ def register(sub) -> None:
     p.add_argument("--no-rbo", action="store_true",
                    help="Fig. 4: skip the offset-keeping RBO (gradient descent always runs)")
     p.add_argument("--docs", metavar="DOCS",
-                   help="also write the report to DOCS/reproduction.md and copy the figures' "
-                        "PNG files into DOCS/gallery/ (e.g. --docs docs)")
+                   help="also write the report to DOCS/reproduction.md, the numbers to "
+                        "DOCS/gallery/summary.json and copy the figures' PNG files into "
+                        "DOCS/gallery/ (e.g. --docs docs)")
     p.add_argument("--no-progress", action="store_true", help="print nothing on stderr")
     p.set_defaults(handler=main)
 
@@ -74,6 +94,8 @@ def _settings(args) -> dict[str, dict]:
         s["fig3"]["n"] = args.terms
     if args.fig4_radii:
         s["fig4"]["radii"] = tuple(args.fig4_radii)
+    if args.basin_grid is not None:
+        s["fig4"]["basin_grid"] = args.basin_grid
     if args.fig4_steps is not None:
         s["fig4"]["steps"] = args.fig4_steps
     if args.wells is not None:
@@ -84,6 +106,8 @@ def _settings(args) -> dict[str, dict]:
         steps, n = s[key]["steps"], s[key]["n"]
         if steps < 1 or n < 1:
             raise ValueError(f"{key}: steps and terms/wells must be positive")
+    if s["fig4"]["basin_grid"] < 0:
+        raise ValueError("fig4: --basin-grid must be 0 or more")
     if s["fig4"]["starts"] < 1:
         raise ValueError("fig4: --starts must be positive")
     for key in ("fig2", "fig3", "fig4"):
@@ -95,40 +119,59 @@ def _settings(args) -> dict[str, dict]:
 
 def main(args: argparse.Namespace) -> int:
     settings = _settings(args)
+    formats, dpi = figures_common.check_formats(args.formats, args.dpi)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     show = not args.no_progress
     path = out / "summary.json"
     summary = json.loads(path.read_text()) if path.exists() else {}
     targets = ("fig2", "fig3", "fig4") if args.target == "all" else (args.target,)
+    files = dict(formats=formats, dpi=dpi)
     for target in targets:
         progress = figures.Progress(target, enabled=show)
         if target == "fig2":
-            d = figures.fig2(out, settings["fig2"]["radii"], progress=progress)
+            d = figures.fig2(out, settings["fig2"]["radii"], progress=progress, **files)
         elif target == "fig3":
             f3 = settings["fig3"]
             d = figures.fig3(out, f3["radii"], n=f3["n"], steps=f3["steps"],
-                             published=args.fig3_published, progress=progress, bar=show)
+                             published=args.fig3_published, progress=progress, bar=show,
+                             **files)
         else:
             f4 = settings["fig4"]
             d = figures.fig4(out, f4["radii"], n=f4["n"], steps=f4["steps"],
                              starts=figures.fig4_starts(count=f4["starts"]),
                              forms=tuple(args.forms), projections=tuple(args.projections),
-                             rbo=not args.no_rbo,
-                             progress=progress, bar=show)
+                             rbo=not args.no_rbo, basin_grid=f4["basin_grid"],
+                             progress=progress, bar=show, **files)
         summary[target] = d["summary"]
         summary.setdefault("quick", {})[target] = bool(args.quick)
         figures.write_summary(out, summary)
-    report = out / "reproduction.md"
-    tmp = report.with_suffix(".md.tmp")
-    tmp.write_text(reproduction_report(summary))
-    tmp.replace(report)
+    ext = next(f for f in ("png", "svg", "pdf") if f in formats)
+    with atomic_write(out / "reproduction.md", "w") as fh:
+        fh.write(reproduction_report(summary, ext=ext))
     if args.docs:
-        docs = Path(args.docs)
-        (docs / "gallery").mkdir(parents=True, exist_ok=True)
-        for png in sorted(out.glob("fig*.png")):
-            shutil.copyfile(png, docs / "gallery" / png.name)
-        (docs / "reproduction.md").write_text(reproduction_report(summary, images="gallery/"))
+        write_docs(Path(args.docs), out, summary)
     if show:
         print(f"paper: wrote {', '.join(sorted(p.name for p in out.iterdir()))} in {out}")
     return 0
+
+
+def write_docs(docs: Path, out: Path, summary: dict) -> None:
+    """Refresh the documentation from a run: ``gallery/`` (PNG files and ``summary.json``),
+    ``reproduction.md`` and the generated findings of ``index.md``."""
+    gallery = docs / "gallery"
+    gallery.mkdir(parents=True, exist_ok=True)
+    pngs = sorted(out.glob("fig*.png"))
+    if not pngs:
+        raise ValueError("--docs needs PNG figures: add png to --format")
+    for png in pngs:
+        atomic_copy(png, gallery / png.name)
+    figures.write_summary(gallery, summary)
+    with atomic_write(docs / "reproduction.md", "w") as fh:
+        fh.write(reproduction_report(summary, docs=True))
+    index = docs / "index.md"
+    if index.exists():
+        text = replace_block(index.read_text(), FINDINGS_BEGIN, FINDINGS_END,
+                             findings(summary), str(index))
+        with atomic_write(index, "w") as fh:
+            fh.write(text)

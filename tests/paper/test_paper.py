@@ -1,16 +1,23 @@
-"""The paper figures (rollingball.paper.figures), the report and `rollingball paper`: reduced runs."""
+"""The paper figures (rollingball.paper.figures), the report and `rollingball paper`: quick runs."""
 
 from __future__ import annotations
 
 import csv
 import json
+import re
+import struct
 
 import numpy as np
 import pytest
 
 from rollingball.cli import main as cli
 from rollingball.paper import figures
-from rollingball.paper.report import reproduction_report
+from rollingball.paper.report import (
+    FINDINGS_BEGIN,
+    FINDINGS_END,
+    findings,
+    reproduction_report,
+)
 
 
 @pytest.fixture(scope="module")
@@ -194,19 +201,64 @@ def test_fig4_tiny(tmp_path):
     assert (tmp_path / "fig4_code.png").stat().st_size > 10_000
 
 
+def _links(markdown: str) -> list[str]:
+    """Targets of the Markdown links and images of a page."""
+    return re.findall(r"\]\(([^)\s]+)\)", markdown)
+
+
+def _pdf_page_inches(path) -> tuple[float, float]:
+    box = re.search(rb"/MediaBox\s*\[\s*([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s*\]",
+                    path.read_bytes())
+    x0, y0, x1, y1 = (float(v) for v in box.groups())
+    return (x1 - x0) / 72, (y1 - y0) / 72
+
+
 @pytest.mark.slow
 def test_cli_paper_all_quick_with_docs(tmp_path):
-    """`paper all --quick --docs` writes the three figures, their data, the report, and the
-    docs copy whose image links point into gallery/."""
+    """`paper all --quick --format png pdf --docs` writes the figures as PNG and vector PDF,
+    their data, a self-contained report, and the docs copy whose image links point into
+    gallery/ beside the summary it was generated from."""
     out, docs = tmp_path / "figs", tmp_path / "docs"
+    docs.mkdir()
+    (docs / "index.md").write_text(f"# Home\n\n{FINDINGS_BEGIN}\nold\n{FINDINGS_END}\n")
     assert cli(["paper", "all", "--quick", "--out", str(out), "--docs", str(docs),
-                "--no-progress"]) == 0
-    for name in ("fig2.png", "fig2.csv", "fig3.csv", "fig3_rbo.png", "fig4_paper.png",
-                 "fig4_code.png", "fig4_counts.csv", "summary.json", "reproduction.md"):
+                "--format", "png", "pdf", "--dpi", "120", "--no-progress"]) == 0
+    stems = ("fig2", "fig3_alg1_paper", "fig3_alg1_exact", "fig3_rbo", "fig4_paper",
+             "fig4_code")
+    for name in ("fig2.csv", "fig3.csv", "fig4_counts.csv", "summary.json", "reproduction.md"):
         assert (out / name).exists(), name
-    report = (docs / "reproduction.md").read_text()
-    assert "](gallery/fig2.png)" in report and (docs / "gallery" / "fig4_code.png").exists()
+    for stem in stems:
+        pdf = (out / f"{stem}.pdf").read_bytes()
+        assert pdf.startswith(b"%PDF") and b"/FontFile2" in pdf       # vector, fonts embedded
+        w, h = _pdf_page_inches(out / f"{stem}.pdf")
+        assert 3.0 <= w <= 7.0 + 1e-6 and h <= 9.0                    # printed size
+        png = (out / f"{stem}.png").read_bytes()
+        pw, ph = struct.unpack(">II", png[16:24])                    # IHDR width, height
+        assert pw == pytest.approx(w * 120, abs=2) and ph == pytest.approx(h * 120, abs=2)
+    report = (out / "reproduction.md").read_text()
+    assert "!!!" not in report                                        # no MkDocs-only syntax
+    for target in _links(report):                                     # self-contained
+        assert "://" not in target and (out / target).exists(), target
+    page = (docs / "reproduction.md").read_text()
+    assert "](gallery/fig2.png)" in page and (docs / "gallery" / "fig4_code.png").exists()
     summary = json.loads((out / "summary.json").read_text())
+    assert json.loads((docs / "gallery" / "summary.json").read_text()) == summary
+    assert page == reproduction_report(summary, docs=True)
+    index = (docs / "index.md").read_text()
+    assert findings(summary) in index and "old" not in index
     assert set(summary) >= {"fig2", "fig3", "fig4", "quick"}
     counts = summary["fig4"]["forms"]["paper"]["counts"]
     assert {c["variant"] for c in counts} == {"gd", "alg1/paper", "alg1/exact", "rbo"}
+
+
+def test_cli_paper_svg_and_bad_format(tmp_path, capsys):
+    assert cli(["paper", "fig2", "--quick", "--out", str(tmp_path), "--format", "svg",
+                "--no-progress"]) == 0
+    svg = (tmp_path / "fig2.svg").read_text()
+    w = float(re.search(r'<svg[^>]*width="([\d.]+)pt"', svg).group(1))
+    assert w == pytest.approx(3.4 * 72, abs=0.5)
+    assert not (tmp_path / "fig2.png").exists()
+    report = (tmp_path / "reproduction.md").read_text()
+    assert "](fig2.svg)" in report
+    assert cli(["paper", "fig2", "--quick", "--out", str(tmp_path), "--dpi", "5"]) == 2
+    assert "dpi" in capsys.readouterr().err
