@@ -46,6 +46,8 @@ _POSITIVE = ("resolution", "radius", "radii", "dpi", "duration", "gamma", "offse
 _FINITE = ("lr", "scale")
 _INTERVALS = ("box", "domain")
 _POINTS = ("x0", "starts")
+#: The largest --resolution (a sample spacing in parameter units) accepted.
+MAX_SPACING = 1e6
 _OUTPUT_FILES = {"run": ("out",), "iron": ("plot",), "render": ("out",)}
 _OUTPUT_FOLDERS = {"paper": ("out", "docs"), "demo": ("out_dir",)}
 
@@ -64,6 +66,10 @@ def check_options(args: argparse.Namespace) -> None:
             if not (isinstance(v, int | float) and math.isfinite(v) and v > 0):
                 what = " (a ball radius)" if name.startswith("radi") else ""
                 raise ValueError(f"{_flag(name)} must be positive and finite{what}, got {v}")
+    resolution = getattr(args, "resolution", None)
+    if isinstance(resolution, float) and resolution > MAX_SPACING:
+        raise ValueError(f"--resolution {resolution:g} is not a sample spacing: at most "
+                         f"{MAX_SPACING:g}")
     for name in _FINITE:
         value = getattr(args, name, None)
         if isinstance(value, float) and not math.isfinite(value):

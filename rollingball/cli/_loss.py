@@ -54,24 +54,35 @@ def _check_name(key: str) -> None:
                          f"linear loss in a variable called {key!r}, pass --variables {key})")
 
 
-def check_real(L: Landscape) -> None:
+def check_real(L: Landscape, domain=None, overflow: bool = False) -> None:
     r"""Refuse a loss with no real, finite value on its domain.
 
-    Samples :data:`REAL_SAMPLES` points: evenly in 1-D, a seeded uniform sample of the
-    box in d-D.  A loss real on part of the domain (``log(x)`` on [-5, 5]) is accepted.
+    Samples :data:`REAL_SAMPLES` points of ``domain`` (default: the loss's): evenly in 1-D,
+    a seeded uniform sample of the box in d-D.  A loss real on part of the domain
+    (``log(x)`` on [-5, 5]) is accepted.  With ``overflow`` (the geometry commands, which
+    sample the whole domain) a loss that overflows float64 (:math:`|f| = \infty`) on more
+    than 1% of the samples is refused too: ``x^1000`` on [-5, 5].
     """
-    lo = np.array([d[0] for d in L.domain])
-    hi = np.array([d[1] for d in L.domain])
+    box = np.asarray(L.domain if domain is None else domain, dtype=float).reshape(-1, 2)
+    if box.shape[0] == 1 and L.dim > 1:
+        box = np.tile(box, (L.dim, 1))
+    lo, hi = box[:, 0], box[:, 1]
     if L.dim == 1:
         pts = np.linspace(lo[0], hi[0], REAL_SAMPLES)
     else:
         pts = lo + (hi - lo) * np.random.default_rng(0).random((REAL_SAMPLES, L.dim))
     with np.errstate(all="ignore"):
         values = np.asarray(L.f(pts))
+    where = " x ".join(f"[{a:.6g}, {b:.6g}]" for a, b in zip(lo, hi, strict=True))
     if not np.any(np.isfinite(values)):
-        box = " x ".join(f"[{a:.6g}, {b:.6g}]" for a, b in L.domain)
         raise ValueError(f"the loss {L.name!r} is not real and finite anywhere on its domain "
-                         f"{box} ({values.size} sample points)")
+                         f"{where} ({values.size} sample points)")
+    big = np.isinf(values)
+    if overflow and big.mean() > 0.01:
+        at = pts[np.flatnonzero(big)[0]]
+        at = f"{float(at):.6g}" if L.dim == 1 else ", ".join(f"{v:.6g}" for v in at)
+        raise ValueError(f"the loss {L.name!r} overflows float64 on {100 * big.mean():.3g}% of "
+                         f"the domain {where} (for example at {at}): use a smaller --domain")
 
 
 def landscape(text: str, variables=None) -> Landscape:

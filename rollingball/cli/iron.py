@@ -7,7 +7,7 @@ import argparse
 import numpy as np
 
 from rollingball._files import atomic_savefig
-from rollingball.cli._loss import add_loss_arguments, landscape
+from rollingball.cli._loss import add_loss_arguments, check_real, landscape
 from rollingball.geometry.ironing import ironing, sine_asymptote
 from rollingball.geometry.reach import critical_radius, local_critical_radius
 from rollingball.symbolic.landscape import Landscape
@@ -50,6 +50,7 @@ def main(args: argparse.Namespace) -> int:
     if L.dim != 1:
         raise ValueError(f"iron works on 1-D losses; {L.name!r} is {L.dim}-D")
     domain = tuple(args.domain) if args.domain else L.domain[0]
+    check_real(L, domain, overflow=True)
     local = local_critical_radius(L, domain=domain, resolution=args.resolution)
     true = critical_radius(L, domain=domain, resolution=args.resolution)
     radii = np.asarray(args.radii, dtype=float) if args.radii else default_radii(true.radius)

@@ -6,7 +6,7 @@ import argparse
 
 import numpy as np
 
-from rollingball.cli._loss import add_loss_arguments, landscape
+from rollingball.cli._loss import add_loss_arguments, check_real, landscape
 from rollingball.geometry.reach import (
     SIDES,
     critical_radius,
@@ -48,6 +48,16 @@ def main(args: argparse.Namespace) -> int:
     if np.any(~(radii > 0)) or not np.all(np.isfinite(radii)):
         raise ValueError(f"--radius must be positive and finite, got {args.radius}")
     domain = tuple(args.domain) if args.domain else None
+    check_real(L, domain, overflow=True)
+    try:
+        return _report(L, args, radii, domain)
+    except np.linalg.LinAlgError as exc:  # the d-D offset's Newton met a singular Hessian
+        raise ValueError(f"reach could not finish on {L.name!r}: the d-D offset solver met a "
+                         f"singular Hessian ({exc}); try another --resolution or "
+                         "--domain") from None
+
+
+def _report(L, args, radii, domain) -> int:
     local = local_critical_radius(L, domain=domain, resolution=args.resolution)
     where = (f"{local.argmax:.12g}" if L.dim == 1
              else "(" + ", ".join(f"{v:.6g}" for v in np.atleast_1d(local.argmax)) + ")")
