@@ -89,7 +89,6 @@ from rollingball.numeric.lattice import best_lattice_points, lattice
 from rollingball.numeric.window import GridTable, minimize_on_grid
 from rollingball.symbolic.landscape import Landscape
 from rollingball.symbolic.scales import (
-    PROJECTION_LATTICE_SAMPLES,
     PROJECTION_SAMPLES,
     projection_lattice_spacing,
     projection_resolution,
@@ -103,10 +102,6 @@ METHODS = ("exact", "newton", "paper")
 #: Samples per shortest bump wavelength in the 1-D window scan (the policy of
 #: :mod:`rollingball.symbolic.scales`, named here for the modules that read it from here).
 SAMPLES_PER_WAVELENGTH = PROJECTION_SAMPLES
-
-#: Lattice points per shortest bump wavelength that seed the d-D search (d >= 2).
-ND_SAMPLES_PER_WAVELENGTH = PROJECTION_LATTICE_SAMPLES
-
 _EPS = np.finfo(float).eps
 
 
@@ -174,7 +169,7 @@ def _accept(new, a, b, F, dF, h0, gn0, slope, t):
     return armijo | flat, ht
 
 
-def _newton(G: Landscape, a, b, theta0, *, tol=1e-12, max_iter=50, radius=None):
+def _newton(G: Landscape, a, b, theta0, *, tol=1e-12, max_iter=50):
     """Damped (safeguarded) Newton on h = g/2 from ``theta0``, vectorised over rows.
 
     Uses the Hessian :math:`I + \\nabla F\\nabla F^T + (F-b)\\nabla^2 F` where it is positive
@@ -569,10 +564,6 @@ class _TabGraph:
 
     def __init__(self, table: GridTable):
         self.table, self.h = table, table.h
-
-    def FGH(self, theta):
-        F, dF, d2F = self.fgh(theta[:, 0])
-        return F, dF[:, None], d2F[:, None, None]
 
     def fgh(self, x):
         """(F, F', F'') on flat arrays."""
