@@ -24,6 +24,16 @@ if [ "${ROLLINGBALL_NO_TEX:-0}" != 1 ]; then
     command -v latex >/dev/null 2>&1 || optional+=(texlive-latex-base)
     command -v dvisvgm >/dev/null 2>&1 || optional+=(dvisvgm)
 fi
+# The documentation: KaTeX served from the built site (mkdocs build --strict stops without it)
+# and headless Chromium for the browser test of the built pages (tests/test_docs.py).
+# Measured on Debian 12: chromium is about 100 MB download; libjs-katex + fonts-katex 2 MB.
+# ROLLINGBALL_NO_DOCS=1 skips them.
+if [ "${ROLLINGBALL_NO_DOCS:-0}" != 1 ]; then
+    [ -f /usr/share/javascript/katex/katex.min.js ] || optional+=(libjs-katex)
+    ls /usr/share/fonts/truetype/katex/*.woff2 >/dev/null 2>&1 || optional+=(fonts-katex)
+    command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 \
+        || optional+=(chromium)
+fi
 [ ${#missing[@]} -eq 0 ] && [ ${#optional[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "rollingball: installing system packages: ${missing[*]} ${optional[*]}"
@@ -33,7 +43,8 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     exit 0
 fi
 if [ ${#missing[@]} -eq 0 ]; then
-    echo "rollingball: optional: for LaTeX labels in the scenes install: ${optional[*]}" >&2
+    echo "rollingball: optional: for LaTeX labels in the scenes and for the docs and their" \
+         "tests install: ${optional[*]}" >&2
     echo "    sudo apt-get install -y --no-install-recommends ${optional[*]}" >&2
     exit 0
 fi
