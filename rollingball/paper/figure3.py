@@ -281,8 +281,9 @@ def _zoom(ax, L, rho, cx, cy, lo, hi) -> None:
     ins.set_xticks([])
     ins.set_yticks([])
     factor = (hi - lo) / (zb - za)
-    ins.text(0.03, 0.04, f"zoom x{factor:.0f}", transform=ins.transAxes, fontsize=8,
-             va="bottom", ha="left")
+    ins.text(0.97, 0.95, f"zoom x{factor:.0f}", transform=ins.transAxes, fontsize=8,
+             va="top", ha="right", zorder=5,
+             bbox=dict(boxstyle="round,pad=0.1", fc="w", ec="none", alpha=0.85))
     ax.indicate_inset_zoom(ins, edgecolor="0.3")
 
 
