@@ -50,3 +50,16 @@ def test_iron_bad_input_is_one_line_exit_2(argv, message, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert err.startswith("rollingball: error:") and message in err and err.count("\n") == 1
+
+
+def test_iron_budget_and_plot_targets(tmp_path, capsys):
+    assert main(["iron", "sin", "--resolution", "1e-9"]) == 2
+    err = capsys.readouterr().err
+    assert "needs about 75,398,223,688, over the budget of 4,000,000" in err
+    assert err.count("\n") == 1
+    (tmp_path / "file").write_text("")
+    for path, words in ((tmp_path / "nope" / "d.png", "no such folder"),
+                        (tmp_path / "file" / "d.png", "is a file, not a folder")):
+        assert main(["iron", "sin", "--plot", str(path)]) == 2
+        err = capsys.readouterr().err
+        assert words in err and err.count("\n") == 1 and "Traceback" not in err

@@ -46,3 +46,29 @@ def test_reach_bad_input(argv, message, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert err.startswith("rollingball: error:") and message in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["reach", "x^2+y^2+z^2", "--radius", "0.5"],
+     "the sample grid needs about 64,481,201, over the budget of 4,000,000"),
+    (["reach", "x^2+y^2", "--radius", "1", "--resolution", "1e-4"],
+     "the sample grid needs about 10,000,200,001, over the budget of 4,000,000"),
+    (["reach", "sin", "--radius", "1", "--resolution", "1e-9"], "over the budget of 4,000,000"),
+    (["reach", "exp(exp(exp(exp(exp(x)))))", "--radius", "0.5"], "overflows float64"),
+])
+def test_reach_budgets_are_checked_before_allocating(argv, words, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("rollingball: error:") and words in err and err.count("\n") == 1
+
+
+def test_reach_high_degree_polynomial_finishes_on_a_small_domain(capsys):
+    """x^1000 on [-1, 1]: kappa = 999000 x^998/(1 + 10^6 x^1998)^(3/2); the exact-root
+    search is skipped (degree over the budget), the numeric answer stays."""
+    assert main(["reach", "x^1000", "--radius", "0.5", "--domain", "-1", "1"]) == 0
+    out = capsys.readouterr().out
+    r = float(re.search(r"local critical radius: (\S+)", out).group(1))
+    x = np.linspace(0.5, 1.0, 200_001)
+    kappa = 999000 * x**998 / (1 + 1e6 * x**1998) ** 1.5
+    assert r == pytest.approx(1 / kappa.max(), rel=1e-6)
+    assert "exact:" not in out
