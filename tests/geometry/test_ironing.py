@@ -1,4 +1,4 @@
-"""Tests of rollingball.geometry.ironing: the plateau, the decrease, both large-radius asymptotes."""
+"""Tests of rollingball.geometry.ironing: the plateau, the decrease, both large-radius limits."""
 
 import numpy as np
 import pytest
@@ -93,7 +93,7 @@ def test_docstring_examples():
     import doctest
     import importlib
 
-    module = importlib.import_module("rollingball.geometry.ironing")  # `rollingball.geometry.ironing` is the function
+    module = importlib.import_module("rollingball.geometry.ironing")
 
     result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0
