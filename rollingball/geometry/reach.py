@@ -676,7 +676,7 @@ def unreachable_mask(
     pts = axes[0] if M.dim == 1 else np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1)
     if method == "exact":
         c = M.offset(pts, rho)
-        cx = c[..., 0] if M.dim == 1 else c[..., :-1]
+        cx = M.as_input(c[..., :-1])  # the horizontal part, as the numerics take it
         cy = c[..., -1]
         v = upper_offset(M, cx, rho).value
         tol_ = 1e-10 * (1.0 + np.abs(cy)) if tol is None else tol
