@@ -38,7 +38,7 @@ class UsageError(Exception):
 
 
 _NUMBER = r"-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?"
-_OPTION_LIKE = re.compile(r"^--?[A-Za-z][A-Za-z0-9_-]*(=.*)?$")
+_OPTION_LIKE = re.compile(r"^--[A-Za-z][A-Za-z0-9_-]*(=.*)?$")
 _NON_FINITE = re.compile(r"^-(inf|infinity|nan)$", re.IGNORECASE)
 
 #: Options checked for every command that has them (see :func:`check_options`).
@@ -114,7 +114,8 @@ class _Parser(argparse.ArgumentParser):
         self._negative_number_matcher = re.compile(rf"^-({_NUMBER[2:]})(,{_NUMBER})*$")
 
     def _parse_optional(self, arg_string):
-        # "-x^2", "-sin(x)", "-inf": values (a LOSS, a number), not options
+        # "-x", "-x^2", "-sin(x)", "-inf": values (a LOSS, a number), not options; a word
+        # after two dashes that is no option stays an (unknown) option
         if (arg_string.startswith("-") and arg_string not in self._option_string_actions
                 and arg_string[:2] not in self._option_string_actions
                 and (_NON_FINITE.match(arg_string) or not _OPTION_LIKE.match(arg_string))):
