@@ -30,13 +30,14 @@ import numpy as np
 
 from rollingball import Landscape, catalog
 from rollingball.engine import loop as eng
+from rollingball.engine.solvers import GD, Alg1, Exact, Newton, OffsetRBO, PaperProjection
 
 CONFIGS = [
-    ("gd", dict(method="gd")),
-    ("alg1/newton", dict(method="alg1", projection="newton")),
-    ("alg1/exact", dict(method="alg1", projection="exact")),
-    ("alg1/paper", dict(method="alg1", projection="paper", gamma=0.05, proj_steps=20)),
-    ("rbo", dict(method="rbo")),
+    ("gd", dict(solver=GD())),
+    ("alg1/newton", dict(solver=Alg1(projection=Newton()))),
+    ("alg1/exact", dict(solver=Alg1(projection=Exact()))),
+    ("alg1/paper", dict(solver=Alg1(projection=PaperProjection(gamma=0.05, steps=20)))),
+    ("rbo", dict(solver=OffsetRBO())),
 ]
 
 SETUPS = {
@@ -140,10 +141,10 @@ def profile(landscape: str = "bumpy_bowl", n: int = 10_000, steps: int = 5, top:
     """Where the time goes: cProfile of one configuration (alg1 + exact)."""
     L = Landscape(landscape)
     x0 = np.random.default_rng(0).uniform(-5, 5, n)
-    eng.roll(L, x0[:64], radius=0.5, lr=1e-2, steps=2, method="alg1")
+    eng.roll(L, x0[:64], radius=0.5, lr=1e-2, steps=2, solver=Alg1())
     pr = cProfile.Profile()
     pr.enable()
-    _timed_roll(L, x0, steps, dict(method="alg1", projection="exact"), 0.5, 1e-2)
+    _timed_roll(L, x0, steps, dict(solver=Alg1(projection=Exact())), 0.5, 1e-2)
     pr.disable()
     s = io.StringIO()
     pstats.Stats(pr, stream=s).sort_stats("tottime").print_stats(top)
