@@ -36,7 +36,7 @@ import sympy as sp
 
 from rollingball.numeric.offset import _check_rho, upper_offset
 from rollingball.symbolic.landscape import RHO, Landscape
-from rollingball.symbolic.scales import default_resolution
+from rollingball.symbolic.scales import curvature_scan_spacing, default_resolution
 
 __all__ = ["offset_curve", "offset_curve_symbolic", "regularity", "regularity_symbolic",
            "cusps", "Swallowtails", "swallowtails", "trimmed_offset_curve"]
@@ -102,9 +102,10 @@ def cusps(
     r"""The cusps of the offset curve in ``domain``: the roots of :math:`\rho\,\kappa(\theta) = 1`.
 
     Found by sampling :math:`1-\rho\kappa` at spacing ``resolution`` (default
-    :func:`rollingball.numeric.offset.default_resolution` / 4) and refining every sign change by
-    bisection to rounding.  Tangential roots (the critical radius itself, where
-    :math:`1-\rho\kappa` touches 0 without changing sign) are not reported.
+    :func:`~rollingball.symbolic.scales.curvature_scan_spacing`, a quarter of the offsets')
+    and refining every sign change by bisection to rounding.  Tangential roots (the critical
+    radius itself, where :math:`1-\rho\kappa` touches 0 without changing sign) are not
+    reported.
 
     Returns:
         the sorted parameters :math:`\theta` of the cusps, shape ``(K,)``.
@@ -115,7 +116,7 @@ def cusps(
     L = _one_d(landscape)
     rho = float(_check_rho(rho))
     lo, hi = _domain(L, domain)
-    h = default_resolution(L) / 4 if resolution is None else float(resolution)
+    h = curvature_scan_spacing(L) if resolution is None else float(resolution)
     n = int(np.ceil((hi - lo) / h)) + 1
     t = np.linspace(lo, hi, n)
     g = 1.0 - rho * L.curvature_at(t)
@@ -181,7 +182,8 @@ def swallowtails(
         landscape: a 1-D loss (the whole graph over the real line is the obstacle).
         rho: the radius.
         domain: ``(lo, hi)`` (default: the landscape's domain).
-        resolution: the x-grid spacing (default :func:`rollingball.numeric.offset.default_resolution`).
+        resolution: the x-grid spacing (default
+            :func:`~rollingball.symbolic.scales.default_resolution`).
         min_gap: the smallest cut-out interval reported.
 
     Returns:

@@ -186,7 +186,8 @@ def ironing(
         domain: ``(lo, hi)`` (default: the landscape's).
         restrict: restrict the sup defining :math:`f_\rho` to the domain (the paper's Fig. 2
             reading; see the module notes for the two asymptotes).
-        resolution: sample spacing (default :func:`rollingball.numeric.offset.default_resolution`).
+        resolution: sample spacing of the offsets (default
+            :func:`~rollingball.symbolic.scales.default_resolution`).
 
     Returns:
         an :class:`Ironing`.

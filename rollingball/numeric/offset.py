@@ -160,7 +160,7 @@ def upper_offset(
         rho: radii (> 0), broadcast against ``S``.
         domain: ``(lo, hi)`` or d pairs: contacts are restricted to this box.
         resolution: largest sample spacing in parameter units (default
-            :func:`default_resolution`); smaller is safer and slower.
+            :func:`~rollingball.symbolic.scales.default_resolution`); smaller is safer and slower.
         tie_tol: relative tolerance under which two maxima count as two contacts.
 
     Returns:
@@ -407,7 +407,8 @@ def upper_offset_grid(
         rho: one radius or a 1-D sequence of radii.
         domain: the box (default: the landscape's domain); the grid starts at each
             ``lo`` with spacing h and stops at the last point ``<= hi``.
-        resolution: the grid spacing h (default :func:`default_resolution`).
+        resolution: the grid spacing h (default
+            :func:`~rollingball.symbolic.scales.default_resolution`).
 
     Returns:
         an :class:`OffsetGrid` with ``value`` of shape ``(R,) + grid``.
