@@ -116,7 +116,6 @@ def main(args: argparse.Namespace) -> int:
             raise ValueError(f"--out: no such folder {folder!r}")
     domain = args.domain
     if args.box is not None:
-        print("rollingball: --box is deprecated, use --domain", file=sys.stderr)
         if domain is not None:
             raise ValueError("give --domain only (--box is its deprecated name)")
         domain = args.box
@@ -132,4 +131,6 @@ def main(args: argparse.Namespace) -> int:
         else:
             res.to_csv(args.out)
         print(f"saved {args.out}")
+    if args.box is not None:  # after the run: an error stays the one line on stderr
+        print("rollingball: --box is deprecated, use --domain", file=sys.stderr)
     return 0

@@ -96,6 +96,10 @@ def test_domain_and_its_deprecated_name_box(tmp_path, capsys):
     assert main(argv + ["--box", "-1.5", "1.5", "--out", str(b)]) == 0
     err = capsys.readouterr().err
     assert err == "rollingball: --box is deprecated, use --domain\n"
+    # an error is still one line (the note comes after a run that went through)
+    assert main(argv + ["--box", "1", "-1"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("rollingball: error:") and err.count("\n") == 1
     ra, rb = RollResult.load(a), RollResult.load(b)
     assert ra.status[0].code == rb.status[0].code == "left_box"
     np.testing.assert_array_equal(ra.theta, rb.theta)
