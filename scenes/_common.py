@@ -36,7 +36,7 @@ OFFSET = "#F2C14E"       # the ironed landscape f_rho (dashed)
 BALL = "#4FC3F7"         # the ball, its centre and trace
 FOOT = "#FF8A4C"         # footpoints / contacts
 NORMAL = "#F5F5F5"       # normals
-GHOST = "#B39DDB"        # gradient descent
+GHOST = "#D67BFF"        # gradient descent (saturated violet: not read as grey)
 STEP = "#81C784"         # steps, critical radius
 DANGER = "#EF5350"       # unreachable arcs, collisions
 MUTED = "#8A93A6"        # axes, secondary text
@@ -118,6 +118,24 @@ def equal_axes(x_range: Sequence[float], y_range: Sequence[float], unit: float,
         **kwargs,
     )
     return ax
+
+
+def axis_numbers(axes: Axes, x_range: Sequence[float], y_range: Sequence[float],
+                 font_size: float = 16) -> VGroup:
+    """Tick numbers of ``axes`` as Text (no LaTeX needed): about five per axis, at the
+    multiples of :func:`nice_step` inside the ranges, below and left of the plotted box (so
+    no number sits under a ball drawn on the axes)."""
+    out = VGroup()
+    (x0, x1), (y0, y1) = map(float, x_range), map(float, y_range)
+    for lo, hi, along_x in ((x0, x1, True), (y0, y1, False)):
+        h = nice_step(hi - lo)
+        for v in np.arange(np.ceil(lo / h) * h, hi + 1e-9, h):
+            text = f"{v:g}" if abs(v) > 1e-12 else "0"
+            if along_x:
+                out.add(caption(text, font_size).next_to(axes.c2p(v, y0), DOWN, buff=0.08))
+            else:
+                out.add(caption(text, font_size).next_to(axes.c2p(x0, v), LEFT, buff=0.08))
+    return out
 
 
 def polyline(axes: Axes, pts: np.ndarray, color=CURVE, width: float = 3.0,
@@ -214,6 +232,6 @@ def legend(items: Sequence[tuple[Mobject, Mobject]], buff: float = 0.2) -> VGrou
 __all__ = [
     "BACKGROUND", "CURVE", "OFFSET", "BALL", "FOOT", "NORMAL", "GHOST", "STEP", "DANGER", "MUTED",
     "RADII", "FONT", "TEX_TEMPLATE", "RBMathTex", "latex_available", "label", "caption",
-    "title", "fit_unit", "nice_step", "equal_axes", "polyline", "to_scene",
+    "title", "axis_numbers", "fit_unit", "nice_step", "equal_axes", "polyline", "to_scene",
     "axes_unit", "Readout", "legend",
 ]

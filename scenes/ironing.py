@@ -16,10 +16,10 @@ from manim import (
     LEFT,
     RIGHT,
     UP,
+    UR,
     Axes,
     Create,
     DashedLine,
-    Dot,
     FadeIn,
     Transform,
     VGroup,
@@ -64,10 +64,18 @@ class Ironing(StoryboardScene):
         curves = [polyline(left, np.column_stack([d.xs, o]), OFFSET, 3.5, z=2)
                   for o in d.offsets]
         self.offset_curves = curves
-        name = caption(f"{self.opts.landscape.name}:  f  and  f_ρ − ρ", 22)
-        name.next_to(left, UP, buff=0.2).align_to(left, LEFT)
+        name = caption(f"Fig. 2: {self.opts.landscape.name}:  f  and  f_ρ − ρ", 16)
+        name.next_to(left, UP, buff=0.25).align_to(left, LEFT)
+        # the left axes' numbers (Text: no LaTeX needed)
+        lticks = VGroup()
+        for v in range(int(np.ceil(lo)), int(np.floor(hi)) + 1):
+            lticks.add(caption(f"{v:d}", 16).next_to(left.c2p(v, ymin), DOWN, buff=0.1))
+        for v in range(int(np.ceil(ymin)), int(np.floor(ymax)) + 1):
+            lticks.add(caption(f"{v:d}", 16).next_to(left.c2p(lo, v), LEFT, buff=0.1))
+        left_x = caption("x", 18).next_to(left.c2p(hi, ymin), DOWN, buff=0.1).shift(DOWN * 0.0)
+        left_x.next_to(lticks[int(np.floor(hi)) - int(np.ceil(lo))], RIGHT, buff=0.3)
 
-        rho_tags = [label(rf"\rho = {r:g}", f"ρ = {r:g}", 34, OFFSET) for r in d.radii]
+        rho_tags = [label(rf"\rho = {r:g}", f"ρ = {r:g}", 30, OFFSET) for r in d.radii]
         for tag in rho_tags:
             tag.next_to(left, UP, buff=0.2).align_to(left, RIGHT)
 
@@ -97,25 +105,28 @@ class Ironing(StoryboardScene):
                              color=MUTED, stroke_width=1.5)
         rc_tag = label(rf"\rho_c = {rc:.3g}", f"ρ_c = {rc:.3g}", 26, DANGER)
         rc_tag.next_to(at(np.log10(rc), y0 + 0.35), RIGHT, buff=0.1)
-        pl_tag = caption("plateau  Δ = 2", 18, CURVE).next_to(plateau, DOWN, buff=0.1)
-        pl_tag.shift(RIGHT * 0.2)
-        slope = caption("∼ 1/ρ", 20, STEP).next_to(at(lx[-8], ly[-8]), UP + RIGHT, buff=0.05)
-        r_name = label(r"\Delta(\rho)\ \text{of}\ \sin\ \text{on}\ [-3\pi, 3\pi]",
-                       "Δ(ρ) of sin on [−3π, 3π]", 26, CURVE)
-        r_name.next_to(right, UP, buff=0.2)
-        xlab = caption("ρ", 20).next_to(right.x_axis, RIGHT, buff=0.1)
+        # the plateau's words above its line, left of the critical radius (never crossed)
+        pl_tag = caption("plateau\nΔ = 2", 16, CURVE).next_to(plateau, UP, buff=0.1)
+        pl_tag.align_to(plateau, LEFT).shift(RIGHT * 0.1)
+        # the decay's words below the curve's tail, and the kink where rho passes 3 pi
+        k = int(np.argmin(np.abs(d.delta_rho - 3 * np.pi)))
+        slope = caption("decay  ∼ 1/ρ", 18, STEP).next_to(at(lx[-1], ly[-1]), DOWN, buff=0.15)
+        kink = caption("kink at ρ = 3π:\nthe ball spans the\ndomain's half-width", 13, MUTED)
+        kink.next_to(at(lx[k], ly[k]), UR, buff=0.08)
+        r_name = label(r"\text{Fig. 3: }\Delta(\rho)\ \text{of}\ \sin\ \text{on}\ [-3\pi,3\pi]",
+                       "Fig. 3: Δ(ρ) of sin on [−3π, 3π]", 24, CURVE)
+        r_name.next_to(right, UP, buff=0.25).align_to(right, RIGHT)
+        xlab = caption("ρ", 20).next_to(ticks[: int(x1 - x0) + 1], DOWN, buff=0.1)
         ylab = caption("Δ", 20).next_to(right.y_axis, UP, buff=0.1)
-        xlab.add(ticks)
         self.delta_curve, self.critical_line = dcurve, vline
-        marker = Dot(radius=0.06, color=CURVE)
-        self.play(FadeIn(head), Create(left), Create(graph), FadeIn(name), run_time=1.2,
-                  beat="the rough loss")
-        self.play(Create(right), FadeIn(r_name), FadeIn(xlab), FadeIn(ylab), run_time=0.8,
-                  beat="the Delta(rho) panel")
+        self.play(FadeIn(head), Create(left), FadeIn(lticks), FadeIn(left_x), Create(graph),
+                  FadeIn(name), run_time=1.2, beat="the rough loss")
+        self.play(Create(right), FadeIn(r_name), FadeIn(ticks), FadeIn(xlab), FadeIn(ylab),
+                  run_time=0.8, beat="the Delta(rho) panel")
         self.play(Create(dcurve), run_time=1.2, beat="Delta(rho) of the sine")
         self.current_beat = "plateau, critical radius, decay"
         self.play(Create(plateau), FadeIn(pl_tag), Create(vline), FadeIn(rc_tag), FadeIn(slope),
-                  run_time=0.8)
+                  FadeIn(kink), run_time=0.8)
         shown = curves[0].copy()
         tag = rho_tags[0].copy()
         self.play(Create(shown), FadeIn(tag), run_time=0.8, beat="the ironed loss")
@@ -125,7 +136,6 @@ class Ironing(StoryboardScene):
                       beat="growing the radius")
             self.wait(per * 0.3)
         self.shown_offset = shown
-        self.add(marker.move_to(at(np.log10(rc), np.log10(2.0))))
         self.wait(1.0)
 
 

@@ -13,23 +13,26 @@ from __future__ import annotations
 
 import numpy as np
 from manim import (
+    DL,
     DOWN,
+    DR,
     LEFT,
     RIGHT,
-    UL,
     UP,
     UR,
+    ArcBetweenPoints,
     Circle,
     Create,
     DashedVMobject,
     Dot,
     FadeIn,
+    FadeOut,
+    Flash,
     Line,
     ValueTracker,
     VGroup,
     VMobject,
     Write,
-    linear,
 )
 
 from rollingball import storyboard
@@ -38,10 +41,10 @@ from rollingball.scenes._common import (
     CURVE,
     FOOT,
     GHOST,
-    MUTED,
     NORMAL,
     OFFSET,
     Readout,
+    axis_numbers,
     caption,
     equal_axes,
     fit_unit,
@@ -67,9 +70,10 @@ class RollingBall(StoryboardScene):
         d, opts = self.data, self.opts
         rho = d.radius
         unit = fit_unit(d.x_range, d.y_range, 12.4, 5.6)
-        ax = equal_axes(d.x_range, d.y_range, unit)
-        ax.to_edge(DOWN, buff=0.35)
+        ax = equal_axes(d.x_range, d.y_range, unit, numbers=False)
+        ax.to_corner(DL, buff=0.45).shift(RIGHT * 0.15)
         self.axes, self.unit = ax, unit
+        numbers = axis_numbers(ax, d.x_range, d.y_range)
 
         graph = polyline(ax, d.curve, CURVE, 3.5, z=2)
         offset = DashedVMobject(polyline(ax, d.offset, OFFSET, 2.5), num_dashes=90,
@@ -92,8 +96,8 @@ class RollingBall(StoryboardScene):
         foot = Dot(radius=0.07, color=FOOT).set_z_index(5)
         normal = Line(ORIGIN3, ORIGIN3 + np.array([0, 1e-3, 0]), color=NORMAL, stroke_width=2)
         trace = VMobject(stroke_color=BALL, stroke_width=2.5, stroke_opacity=0.8)
-        ghost = Dot(radius=0.075, color=GHOST, fill_opacity=0.55).set_z_index(4)
-        ghost_trace = VMobject(stroke_color=GHOST, stroke_width=2, stroke_opacity=0.45)
+        ghost = Dot(radius=0.08, color=GHOST, fill_opacity=0.95).set_z_index(4)
+        ghost_trace = VMobject(stroke_color=GHOST, stroke_width=2.5, stroke_opacity=0.7)
         self.ball, self.centre_dot, self.foot, self.normal = ball, centre, foot, normal
         self.ghost = ghost
 
@@ -130,23 +134,23 @@ class RollingBall(StoryboardScene):
             (Line(LEFT * 0.25, RIGHT * 0.25, color=CURVE, stroke_width=3.5),
              caption("loss  f", 20)),
             (DashedVMobject(Line(LEFT * 0.25, RIGHT * 0.25, color=OFFSET, stroke_width=2.5),
-                            num_dashes=3), caption("ironed landscape  f_ρ", 20)),
+                            num_dashes=3),
+             caption("ironed landscape  fᵨ", 20)),
             (Dot(radius=0.07, color=BALL), caption(f"ball centre (RBO, ρ = {rho:g})", 20)),
             (Dot(radius=0.07, color=FOOT), caption("footpoint (contact)", 20)),
-            (Dot(radius=0.07, color=GHOST, fill_opacity=0.55),
+            (Dot(radius=0.07, color=GHOST, fill_opacity=0.95),
              caption("gradient descent, same start", 20)),
         ], buff=0.1)
-        keys.next_to(sub, DOWN, aligned_edge=LEFT, buff=0.25)
+        keys.to_corner(DR, buff=0.4)  # the right column: readout, results, legend
         self.legend = keys
-        _avoid_overlap(keys, readout, ax, graph)
 
-        self.play(FadeIn(head), FadeIn(sub), Create(ax), run_time=0.8, beat="title and axes")
+        self.play(FadeIn(head), FadeIn(sub), Create(ax), FadeIn(numbers), run_time=0.8,
+                  beat="title and axes")
         self.play(Create(graph), run_time=1.2, beat="the loss")
         self.play(Create(offset), FadeIn(keys), run_time=1.0, beat="the ironed landscape")
         self.play(FadeIn(rig), Write(readout), run_time=0.8, beat="the ball and its ghost")
         self.add(rig, readout)
-        self.play(t.animate.set_value(d.rbo.steps), run_time=opts.duration, rate_func=linear,
-                  beat="rolling")
+        self._roll(t, d, ax)
         rig.clear_updaters()
         place()
         self.wait(1.0)
@@ -161,19 +165,44 @@ class RollingBall(StoryboardScene):
         self.wait(0.8)
 
 
+    def _roll(self, t: ValueTracker, d, ax) -> None:
+        """Play the run, paced by the centre's motion (a ball at rest takes little time), and
+        stop at each contact jump to show it as what it is: a dashed hop with a flash and a
+        short caption (the ball touched two points; its contact switched), not a path."""
+        T = d.rbo.steps
+        grid = np.linspace(0.0, 1.0, 4001)
+        steps_of = storyboard.paced_steps(d.rbo, grid)
+        runs = np.split(d.jumps, np.flatnonzero(np.diff(d.jumps) > 2) + 1) if len(d.jumps) else []
+        stops = [(int(r[0]), len(r) > 2) for r in runs]
+        bounds = [0.0, *[float(j) for j, _ in stops], float(T)]
+        for k, (ta, tb) in enumerate(zip(bounds[:-1], bounds[1:], strict=True)):
+            if tb > ta:
+                aa, ab = (float(np.interp(v, steps_of, grid)) for v in (ta, tb))
+
+                def rate(u, aa=aa, ab=ab, ta=ta, tb=tb):
+                    return (float(np.interp(aa + u * (ab - aa), grid, steps_of)) - ta) / (tb - ta)
+
+                seconds = max(0.1, self.opts.duration * (ab - aa))
+                self.play(t.animate.set_value(tb), run_time=seconds, rate_func=rate,
+                          beat="rolling")
+            if k < len(stops):
+                self._hop(ax, d, *stops[k])
+
+    def _hop(self, ax, d, j: int, rests: bool) -> None:
+        """The contact's jump into step ``j``: a dashed arc from the old contact to the new,
+        a flash at the new one and a caption that fades."""
+        a, b = to_scene(ax, d.rbo.footpoint[j - 1]), to_scene(ax, d.rbo.footpoint[j])
+        hop = DashedVMobject(ArcBetweenPoints(a, b, angle=-np.pi / 3, color=FOOT,
+                                              stroke_width=2.5), num_dashes=14)
+        words = ("resting on two contacts: the footpoint alternates" if rests else
+                 "the contact jumps: the ball touches the graph at two points")
+        note = caption(words, 20, FOOT).next_to(self.axes, UP, buff=0.15)
+        self.play(Create(hop), Flash(b, color=FOOT, line_length=0.18, flash_radius=0.22),
+                  FadeIn(note), run_time=0.6, beat="a contact jump")
+        self.play(FadeOut(hop), FadeOut(note), run_time=0.4, beat="a contact jump")
+
+
 ORIGIN3 = np.zeros(3)
 
 
-def _avoid_overlap(keys, readout, ax, graph):
-    """Shrink the legend if it would overlap the graph's drawn curve (keeps text readable)."""
-    pts = graph.points
-    for _ in range(4):
-        lo, hi = keys.get_corner(DOWN + LEFT), keys.get_corner(UP + RIGHT)
-        inside = ((pts[:, 0] > lo[0]) & (pts[:, 0] < hi[0]) & (pts[:, 1] > lo[1])
-                  & (pts[:, 1] < hi[1]))
-        if not inside.any():
-            return
-        keys.scale(0.85, about_edge=UL)
-
-
-__all__ = ["RollingBall", "MUTED"]
+__all__ = ["RollingBall"]

@@ -30,6 +30,7 @@ from manim import (
     Line,
     SurroundingRectangle,
     VGroup,
+    config,
 )
 
 from rollingball import storyboard
@@ -91,38 +92,78 @@ class UpdateStep(StoryboardScene):
         proj = DashedLine(P["c_tilde"], P["p_next"], color=DANGER, stroke_width=2.5)
         normal2 = Line(P["p_next"], P["c_next"], color=NORMAL, stroke_width=2.5)
 
+        r = rho * unit
+        ring = np.stack([np.cos(np.linspace(0, 2 * np.pi, 64)),
+                         np.sin(np.linspace(0, 2 * np.pi, 64)), np.zeros(64)], -1) * r
         obstacles = [P[k] for k in P] + list(graph.points[::3])
         obstacles += list(step.get_start() + np.linspace(0, 1, 12)[:, None]
                           * (step.get_end() - step.get_start()))
+        for key in ("c", "c_tilde", "c_next"):  # the three circles' strokes
+            obstacles += list(P[key] + ring)
+        discs = [P[k][:2] for k in ("c", "c_tilde", "c_next")]
+        boxes: list[np.ndarray] = []  # the labels placed so far
+        leaders: dict[int, DashedLine] = {}
 
-        def place(mob, anchor, gap=0.14):
-            """Put ``mob`` beside ``anchor`` on the side with the most room (8 directions)."""
-            best, where = -1.0, None
-            obs = np.array(obstacles)
-            for ang in np.arange(8) * np.pi / 4:
-                u = np.array([np.cos(ang), np.sin(ang), 0.0])
-                half = 0.5 * np.array([mob.width, mob.height, 0])
-                ctr = anchor + u * (gap + np.abs(u) @ half)
-                room = np.min(np.linalg.norm(obs - ctr, axis=1))
-                if room > best:
-                    best, where = room, ctr
+        def hits(ctr, half, inside_ok):
+            """How badly a label box at ``ctr`` collides: obstacle points inside it, other
+            labels, ball discs (unless ``inside_ok``) and the frame's margin."""
+            lo, hi = ctr[:2] - half[:2] - 0.04, ctr[:2] + half[:2] + 0.04
+            obs = np.array(obstacles)[:, :2]
+            n = int(np.sum(np.all((obs > lo) & (obs < hi), axis=1)))
+            dots = np.array([P[k][:2] for k in P])  # the five points: keep well clear
+            n += 5 * int(np.sum(np.all((dots > lo - 0.12) & (dots < hi + 0.12), axis=1)))
+            n += 10 * sum(bool(np.all(lo < b[1]) and np.all(b[0] < hi)) for b in boxes)
+            if not inside_ok:
+                n += 10 * sum(np.linalg.norm(np.clip(c, lo, hi) - c) < r for c in discs)
+            fw, fh = config.frame_width / 2 - 0.15, config.frame_height / 2 - 0.15
+            n += 10 * int(lo[0] < -fw or hi[0] > fw or lo[1] < -fh or hi[1] > fh)
+            return n
+
+        def place(mob, anchor, gap=0.14, inside_ok=True):
+            """Put ``mob`` beside ``anchor``: the nearest of 16 directions x growing gaps where it
+            hits nothing (obstacle points, placed labels, ball discs unless ``inside_ok``)."""
+            half = 0.5 * np.array([mob.width, mob.height, 0])
+            best = None
+            for g in gap + np.arange(0, 3.0, 0.12):
+                for ang in np.arange(16) * np.pi / 8:
+                    u = np.array([np.cos(ang), np.sin(ang), 0.0])
+                    ctr = anchor + u * (g + np.abs(u) @ half)
+                    score = (hits(ctr, half, inside_ok), g)
+                    if best is None or score < best[0]:
+                        best = (score, ctr)
+                if best[0][0] == 0:
+                    break
+            where = best[1]
             mob.move_to(where)
-            obstacles.extend([where, where + [mob.width / 2, 0, 0], where - [mob.width / 2, 0, 0]])
+            boxes.append(np.array([where[:2] - half[:2], where[:2] + half[:2]]))
+            edge = np.clip(anchor[:2], where[:2] - half[:2], where[:2] + half[:2])
+            if np.linalg.norm(edge - anchor[:2]) > 0.4:  # far from its point: a leader line
+                tip = anchor[:2] + 0.1 * (edge - anchor[:2]) / np.linalg.norm(edge - anchor[:2])
+                leaders[id(mob)] = DashedLine(np.array([*edge, 0.0]), np.array([*tip, 0.0]),
+                                              color=mob.get_color(), stroke_width=1.5,
+                                              dash_length=0.06)
             return mob
 
-        def tag(key, tex, plain, color):
-            return place(label(tex, plain, font_size=30, color=color), P[key])
+        def shown(mob):
+            """A label with its leader line, if it has one."""
+            return VGroup(mob, *([leaders[id(mob)]] if id(mob) in leaders else []))
 
-        t_p = tag("p", "p_t", "p_t", FOOT)
-        t_c = tag("c", "c_t", "c_t", BALL)
-        t_pn = tag("p_next", "p_{t+1}", "p_{t+1}", FOOT)
-        t_ct = tag("c_tilde", r"\tilde c_{t+1}", "c̃_{t+1}", DANGER)
-        t_cn = tag("c_next", "c_{t+1}", "c_{t+1}", STEP)
-        t_step = place(label(r"-\eta\,\tau(p_t)", "−η τ(p_t)", font_size=28, color=STEP),
-                       0.5 * (P["c"] + P["c_tilde"]), gap=0.2)
+        def tag(key, tex, plain, color):
+            return place(label(tex, plain, font_size=28, color=color), P[key], inside_ok=False)
+
         t_rho = place(label(r"\rho\,\nu", "ρ ν", font_size=26, color=NORMAL),
                       0.5 * (P["p"] + P["c"]), gap=0.1)
+        t_c = tag("c", "c_t", "c_t", BALL)
+        t_cn = tag("c_next", "c_{t+1}", "c_{t+1}", STEP)
+        t_ct = tag("c_tilde", r"\tilde c_{t+1}", "c̃_{t+1}", DANGER)
+        t_p = place(label("p_t", "p_t", font_size=28, color=FOOT), P["p"], inside_ok=False)
+        t_pn = place(label("p_{t+1}", "p_{t+1}", font_size=28, color=FOOT), P["p_next"],
+                     inside_ok=False)
+        mid = 0.5 * (P["c"] + P["c_tilde"])
+        t_step = place(label(r"-\eta\,\tau(p_t)", "−η τ(p_t)", font_size=28, color=STEP), mid,
+                       gap=0.2, inside_ok=False)  # outside every ball: none hides its sign
         self.tags = VGroup(t_p, t_c, t_ct, t_pn, t_cn, t_step, t_rho)
+        self.leaders = leaders
 
         eqs = VGroup(
             label(r"c_t = p_t + \rho\,\nu(p_t)", "c_t = p_t + ρ ν(p_t)", 30, BALL),
@@ -143,21 +184,21 @@ class UpdateStep(StoryboardScene):
         self.equations = eqs
 
         self.play(FadeIn(head), Create(graph), run_time=1.2, beat="the loss")
-        self.play(FadeIn(dot["p"]), FadeIn(t_p), run_time=0.5, beat="the footpoint p_t")
+        self.play(FadeIn(dot["p"]), FadeIn(shown(t_p)), run_time=0.5, beat="the footpoint p_t")
         self.current_beat = "Eq. 6: the centre c_t"
-        self.play(Create(normal), FadeIn(t_rho), FadeIn(ball), FadeIn(dot["c"]), FadeIn(t_c),
-                  FadeIn(eqs[0]), FadeIn(nums[0]), run_time=1.0)
-        self.play(GrowArrow(step), FadeIn(t_step), FadeIn(eqs[1]), FadeIn(nums[1]), run_time=1.0,
-                  beat="Eq. 7: the step")
-        self.play(Create(cand), FadeIn(dot["c_tilde"]), FadeIn(t_ct), run_time=0.8,
+        self.play(Create(normal), FadeIn(shown(t_rho)), FadeIn(ball), FadeIn(dot["c"]),
+                  FadeIn(shown(t_c)), FadeIn(eqs[0]), FadeIn(nums[0]), run_time=1.0)
+        self.play(GrowArrow(step), FadeIn(shown(t_step)), FadeIn(eqs[1]),
+                  FadeIn(nums[1]), run_time=1.0, beat="Eq. 7: the step")
+        self.play(Create(cand), FadeIn(dot["c_tilde"]), FadeIn(shown(t_ct)), run_time=0.8,
                   beat="the candidate ball")
         self.play(Indicate(graph, color=DANGER, scale_factor=1.0), run_time=0.8,
                   beat="it cuts the graph")
         self.current_beat = "Eq. 8: the projection"
-        self.play(Create(proj), FadeIn(dot["p_next"]), FadeIn(t_pn), FadeIn(eqs[2]),
+        self.play(Create(proj), FadeIn(dot["p_next"]), FadeIn(shown(t_pn)), FadeIn(eqs[2]),
                   FadeIn(nums[2]), run_time=1.0)
         self.current_beat = "the new centre"
-        self.play(Create(normal2), FadeIn(new_ball), FadeIn(dot["c_next"]), FadeIn(t_cn),
+        self.play(Create(normal2), FadeIn(new_ball), FadeIn(dot["c_next"]), FadeIn(shown(t_cn)),
                   FadeIn(eqs[3]), FadeIn(nums[3]), run_time=1.0)
         self.current_beat = "summary"
         self.play(FadeOut(cand), ball.animate.set_stroke(opacity=0.35).set_fill(opacity=0.05),

@@ -29,7 +29,14 @@ from rollingball.storyboard.options import (
     landscape_of,
     resolve_options,
 )
-from rollingball.storyboard.paths import Trajectory, ball_at, roll_path, step_and_weight
+from rollingball.storyboard.paths import (
+    Trajectory,
+    ball_at,
+    contact_jumps,
+    paced_steps,
+    roll_path,
+    step_and_weight,
+)
 from rollingball.storyboard.rolling_3d import Rolling3DData, rolling_3d_data
 from rollingball.storyboard.rolling_ball import RollingBallData, rolling_ball_data
 from rollingball.storyboard.unreachable import UnreachableData, unreachable_data
@@ -48,10 +55,12 @@ __all__ = [
     "UnreachableData",
     "UpdateStepData",
     "ball_at",
+    "contact_jumps",
     "exploration_data",
     "ironing_data",
     "landscape_of",
     "nearby_starts",
+    "paced_steps",
     "resolve_options",
     "roll_path",
     "rolling_3d_data",

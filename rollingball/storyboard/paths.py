@@ -26,7 +26,8 @@ from rollingball.engine.loop import roll
 from rollingball.numeric.offset import upper_offset
 from rollingball.symbolic.landscape import Landscape
 
-__all__ = ["Trajectory", "roll_path", "ball_at", "window_1d", "step_and_weight"]
+__all__ = ["Trajectory", "roll_path", "ball_at", "window_1d", "step_and_weight", "contact_jumps",
+           "paced_steps"]
 
 
 @dataclass(frozen=True)
@@ -145,3 +146,47 @@ def window_1d(xs: Sequence[np.ndarray], pad: float,
         mid = 0.5 * (lo + hi)
         lo, hi = mid - max_width / 2, mid + max_width / 2
     return lo, hi
+
+
+def contact_jumps(traj: Trajectory, ratio: float = 3.0, floor: float = 0.1) -> np.ndarray:
+    r"""The steps t at which the footpoint jumped to another contact (not rolled).
+
+    A jump into step t: the footpoint moved much further than the centre,
+
+    .. math::  |\theta_t - \theta_{t-1}| > \max(\text{ratio}\,|c_t - c_{t-1}|,\
+               \text{floor}\cdot\rho),
+
+    which happens where the ball touches the graph at two points (a kink of :math:`f_\rho`)
+    and its contact switches between them.  Gradient descent (radius 0) never jumps.
+
+    >>> tr = Trajectory(np.array([0.0, 0.1, 2.0]), np.zeros((3, 2)),
+    ...                 np.array([[0.0, 1], [0.1, 1], [0.2, 1]]), np.zeros(3), 1.0, "rbo")
+    >>> contact_jumps(tr).tolist()
+    [2]
+    """
+    if traj.radius <= 0:
+        return np.zeros(0, dtype=int)
+    th = np.asarray(traj.theta, dtype=float).reshape(traj.steps + 1, -1)
+    dth = np.linalg.norm(np.diff(th, axis=0), axis=1)
+    dc = np.linalg.norm(np.diff(traj.centre, axis=0), axis=1)
+    return np.flatnonzero(dth > np.maximum(ratio * dc, floor * traj.radius)) + 1
+
+
+def paced_steps(traj: Trajectory, alpha, still: float = 0.15) -> np.ndarray:
+    r"""Fractional steps for animation progress ``alpha`` in [0, 1], paced by the motion.
+
+    Step i -> i+1 gets a share of the clip proportional to
+    :math:`|c_{i+1} - c_i| + \text{still}\cdot\overline{|\Delta c|}`: the centre's path
+    length plus a small constant, so a ball that has come to rest takes little time
+    instead of half the clip.  Monotone, 0 -> 0 and 1 -> T.
+
+    >>> tr = Trajectory(np.arange(3.0), np.zeros((3, 2)), np.array([[0.0, 0], [1, 0], [1, 0]]),
+    ...                 np.zeros(3), 1.0, "rbo")
+    >>> np.round(paced_steps(tr, [0.0, 0.5, 1.0]), 4).tolist()
+    [0.0, 0.5349, 2.0]
+    """
+    dc = np.linalg.norm(np.diff(traj.centre, axis=0), axis=1)
+    w = dc + still * max(float(np.mean(dc)), 1e-12)
+    cum = np.concatenate([[0.0], np.cumsum(w)])
+    a = np.clip(np.asarray(alpha, dtype=float), 0.0, 1.0)
+    return np.interp(a * cum[-1], cum, np.arange(traj.steps + 1, dtype=float))

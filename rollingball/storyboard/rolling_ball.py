@@ -13,7 +13,14 @@ import numpy as np
 
 from rollingball.numeric.offset import upper_offset
 from rollingball.storyboard.options import SceneOptions
-from rollingball.storyboard.paths import Trajectory, ball_at, roll_path, step_and_weight, window_1d
+from rollingball.storyboard.paths import (
+    Trajectory,
+    ball_at,
+    contact_jumps,
+    roll_path,
+    step_and_weight,
+    window_1d,
+)
 
 __all__ = ["RollingBallData", "rolling_ball_data"]
 
@@ -29,6 +36,7 @@ class RollingBallData:
         offset: the upper offset samples ``(M, 2)`` (the ironed landscape f_rho).
         rbo: the ball's trajectory (engine, method "rbo").
         gd: the gradient-descent ghost from the same start (engine, method "gd").
+        jumps: the steps at which the ball's contact jumps (:func:`contact_jumps`).
     """
 
     options: SceneOptions
@@ -38,6 +46,7 @@ class RollingBallData:
     offset: np.ndarray
     rbo: Trajectory
     gd: Trajectory
+    jumps: np.ndarray
 
     @property
     def radius(self) -> float:
@@ -84,9 +93,23 @@ def rolling_ball_data(options: SceneOptions, samples: int = 800) -> RollingBallD
     if hi - lo > 12.0:
         lo, hi = window_1d([rbo.centre[:, 0], gd.theta, np.array([lo, hi])], 0.0, 12.0)
     xs = np.linspace(lo, hi, samples)
+    off = upper_offset(L, xs, rho).value
+    # the window's height is the ball's: up to its highest top; the x window shrinks to the
+    # stretch around the path where f_rho stays below that (so the plot is wide, not tall)
+    yhi = float(np.max(rbo.centre[:, 1])) + rho + 0.2
+    path = np.concatenate([rbo.centre[:, 0], rbo.footpoint[:, 0], gd.theta])
+    inside = (off <= yhi) | ((xs >= path.min()) & (xs <= path.max()))
+    i0 = int(np.searchsorted(xs, path.min()))
+    a, b = min(i0, xs.size - 1), min(i0, xs.size - 1)
+    while a > 0 and inside[a - 1]:
+        a -= 1
+    while b < xs.size - 1 and inside[b + 1]:
+        b += 1
+    lo, hi = float(xs[a]), float(xs[b])
+    xs = np.linspace(lo, hi, samples)
     fx = L.f(xs)
     off = upper_offset(L, xs, rho).value
     ylo = float(min(np.min(fx), np.min(rbo.loss))) - 0.3
-    yhi = float(max(np.max(off), np.max(rbo.centre[:, 1]))) + rho + 0.2
+    yhi = max(yhi, float(np.max(off)) + 0.1)
     return RollingBallData(options, (lo, hi), (ylo, yhi), np.stack([xs, fx], -1),
-                           np.stack([xs, off], -1), rbo, gd)
+                           np.stack([xs, off], -1), rbo, gd, contact_jumps(rbo))

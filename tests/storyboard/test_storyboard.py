@@ -222,3 +222,32 @@ def test_registry_lists_every_scene_once():
     for name in storyboard.SCENES:
         opts = storyboard.resolve_options(name)
         assert opts.scene == name and opts.landscape.dim in (1, 2)
+
+
+# ------------------------------------------------------------ jumps and pacing
+def test_contact_jumps_are_footpoint_switches():
+    """On bumpy_bowl (rho = 2) the contact jumps at step 3 (from the start's side to the next
+    hill), and at the end the ball rests on two contacts: the footpoint alternates."""
+    d = storyboard.rolling_ball_data(storyboard.resolve_options("RollingBall"))
+    th, c = d.rbo.theta, d.rbo.centre[:, 0]
+    assert d.jumps[0] == 3
+    for j in d.jumps:
+        assert abs(th[j] - th[j - 1]) > 3 * abs(c[j] - c[j - 1])
+    rolled = np.setdiff1d(np.arange(1, d.rbo.steps + 1), d.jumps)
+    assert np.all(np.abs(np.diff(th)[rolled - 1]) <= np.maximum(
+        3 * np.abs(np.diff(c)[rolled - 1]), 0.1 * d.radius))
+    assert len(d.jumps) > 10 and np.all(np.diff(d.jumps[-6:]) <= 2)  # alternating at rest
+    assert storyboard.contact_jumps(d.gd).size == 0
+
+
+def test_paced_steps_spend_time_where_the_ball_moves():
+    d = storyboard.rolling_ball_data(storyboard.resolve_options("RollingBall"))
+    a = np.linspace(0, 1, 101)
+    s = storyboard.paced_steps(d.rbo, a)
+    assert s[0] == 0 and s[-1] == d.rbo.steps and np.all(np.diff(s) >= 0)
+    # the time share of each step is its centre motion plus a small constant
+    dc = np.linalg.norm(np.diff(d.rbo.centre, axis=0), axis=1)
+    w = dc + 0.15 * dc.mean()
+    half = np.searchsorted(np.cumsum(w) / w.sum(), 0.5) + 1
+    assert storyboard.paced_steps(d.rbo, 0.5) == pytest.approx(half, abs=1)
+    assert storyboard.paced_steps(d.rbo, 0.5) < 0.75 * d.rbo.steps  # not half the clip at rest
