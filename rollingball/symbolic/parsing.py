@@ -123,11 +123,11 @@ def _explicit_multiplication(text: str) -> str:
     return " ".join(out)
 
 
-def _normalise(text: str) -> str:
+def _normalise(text: str, max_length: int = MAX_LENGTH) -> str:
     if not isinstance(text, str):
         raise ValueError(f"a loss string was expected, got {type(text).__name__}")
-    if len(text) > MAX_LENGTH:
-        raise ValueError(f"the loss is too long ({len(text)} characters, at most {MAX_LENGTH})")
+    if len(text) > max_length:
+        raise ValueError(f"the loss is too long ({len(text)} characters, at most {max_length})")
     text = text.strip()
     if not text:
         raise ValueError("the loss is empty")
@@ -432,12 +432,16 @@ def _describe(node: ast.AST) -> str:
 
 
 def parse_loss(
-    text: str, variables: Sequence[str] | None = None
+    text: str, variables: Sequence[str] | None = None, *, max_length: int = MAX_LENGTH
 ) -> tuple[sp.Expr, tuple[sp.Symbol, ...]]:
     """Parse a loss string safely.
 
     Args:
         text: the loss, for example ``"x^4 - x^2"`` or ``"sum(sin(k^2 x)/k^2, (k, 1, 20))"``.
+        max_length: the longest text accepted (default :data:`MAX_LENGTH`); a loss read
+            back from a file is SymPy's printed form of an accepted loss, which may be
+            longer than what the user typed (``2x`` prints as ``2*x``): pass
+            ``4 * MAX_LENGTH`` there, every other bound stays.
         variables: the variable names in order; when omitted, every free name is a
             variable and they are sorted by name.
 
@@ -457,7 +461,7 @@ def parse_loss(
         if len(set(names)) != len(names):
             raise ValueError(f"repeated variable names in {names}")
         declared = {name: make_symbol(name) for name in names}
-    source = _normalise(text)
+    source = _normalise(text, max_length)
     try:
         tree = ast.parse(source, mode="eval")
     except SyntaxError as exc:

@@ -273,3 +273,21 @@ def test_every_whitelisted_function_compiles_for_arrays():
         fd = [(ref(v + step) - ref(v - step)) / (2 * step) for v in t]
         assert np.allclose(g[:, 0], fd, rtol=1e-7), name
         assert np.all(np.isfinite(h)), name
+
+
+def test_printed_form_of_an_accepted_loss_parses_back():
+    from rollingball.symbolic.parsing import MAX_LENGTH
+
+    terms = [f"{i}x^{i}" for i in range(1, 400)]
+    text = terms[0]
+    for term in terms[1:]:
+        if len(text) + 1 + len(term) > MAX_LENGTH:
+            break
+        text += "+" + term
+    expr, symbols = parse_loss(text)
+    printed = str(expr)
+    assert len(printed) > MAX_LENGTH  # "2x^3y" prints as "2*x**3*y"
+    with pytest.raises(ValueError, match="too long"):
+        parse_loss(printed)
+    again, symbols2 = parse_loss(printed, max_length=4 * MAX_LENGTH)
+    assert again == expr and symbols2 == symbols
