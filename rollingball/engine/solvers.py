@@ -38,7 +38,7 @@ from rollingball.engine.baselines import BASELINES, GD, SAM, Adam, Baseline, Mom
 __all__ = ["Exact", "Newton", "PaperProjection", "GraphProjection", "BallSolver", "OffsetRBO",
            "Alg1", "Tangent", "GD", "Momentum", "Adam", "SAM", "Solver", "SOLVERS",
            "PROJECTIONS", "METHODS", "BALL_METHODS", "make_solver", "solver_spec",
-           "solver_from_spec"]
+           "solver_from_spec", "as_solver"]
 
 
 # ============================================================================ projections
