@@ -1,0 +1,101 @@
+"""``rollingball sweep LOSS``: a grid of radii x learning rates x methods x schedules over many
+starts, on Dask, stored in a Zarr store (resumable)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+import numpy as np
+
+from rollingball.cli._loss import ALIASES, add_loss_arguments
+from rollingball.study.grid import METHOD_NAMES, SAMPLES, SCHEDULES
+from rollingball.study.sweep import DEFAULT_BUDGET, DEFAULT_MEMORY_BUDGET, sweep
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "sweep",
+        help="sweep radii x learning rates x methods x schedules over many starts (Dask)",
+        description="Roll many starts for every cell of the grid method x schedule x radius x "
+        "learning rate and store per cell the basin fraction (by centre and by footpoint, with "
+        "Wilson intervals), final-loss mean and quantiles, travel, invariant residual, jumps "
+        "and status counts in a Zarr store, cell by cell: an interrupted sweep resumes where it "
+        "stopped. Runs on a local Dask cluster using every core by default, or on an existing "
+        "one with --scheduler tcp://HOST:PORT.",
+    )
+    add_loss_arguments(p, "'x^4 - x^2'", variables=True)
+    p.add_argument("--radii", nargs="+", type=float, default=[0.5], metavar="RHO",
+                   help="radii (rho_max of a decaying schedule; default 0.5)")
+    p.add_argument("--lrs", nargs="+", type=float, default=[0.01], metavar="ETA",
+                   help="learning rates (default 0.01)")
+    p.add_argument("--methods", nargs="+", default=["rbo"], metavar="M",
+                   help=f"methods: {', '.join(METHOD_NAMES)} (default rbo)")
+    p.add_argument("--schedules", nargs="+", default=["constant"], choices=SCHEDULES,
+                   metavar="S", help=f"radius schedules: {', '.join(SCHEDULES)} (default "
+                   "constant)")
+    p.add_argument("--starts", dest="sweep_starts", default="100", metavar="N|FILE",
+                   help="number of starts to draw, or a file of starts (.npy, .csv, text; "
+                   "default 100)")
+    p.add_argument("--sample", choices=SAMPLES, default="sobol",
+                   help="how to draw the starts: sobol (scrambled, default) or random")
+    p.add_argument("--domain", dest="sweep_domain", nargs="+", type=float, metavar="LO HI",
+                   help="box of the starts: LO HI per axis (default: the loss's domain)")
+    p.add_argument("--steps", type=int, default=100, help="steps per run (default 100)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the starts (default 0)")
+    p.add_argument("--batch", type=int, default=64,
+                   help="balls per task (default 64; a task is one vectorised roll)")
+    p.add_argument("--out", "-o", required=True, metavar="STORE.zarr", help="the Zarr store")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="tcp://HOST:PORT of a Dask scheduler, or serial, threads, processes "
+                   "(default: a local cluster on every core)")
+    p.add_argument("--workers", type=int, default=None,
+                   help="workers of the local cluster (default: every core)")
+    p.add_argument("--trajectories", action="store_true",
+                   help="also store every step's centre and iterate")
+    p.add_argument("--budget", type=float, default=DEFAULT_BUDGET, metavar="SECONDS",
+                   help=f"refuse a sweep estimated over this many core-seconds (default "
+                   f"{DEFAULT_BUDGET:g})")
+    p.add_argument("--memory-budget", type=float, default=DEFAULT_MEMORY_BUDGET / 2**30,
+                   metavar="GIB", help="refuse trajectories (or one task) over this many GiB "
+                   f"(default {DEFAULT_MEMORY_BUDGET / 2**30:g})")
+    p.add_argument("--basin-tol", type=float, default=0.05,
+                   help="basin test: distance to the global minimiser (default 0.05)")
+    p.add_argument("--basin-lr", type=float, default=2e-3,
+                   help="basin test: gradient-descent step (default 0.002)")
+    p.add_argument("--basin-steps", type=int, default=5000,
+                   help="basin test: most gradient-descent steps (default 5000)")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace a store that holds a different sweep")
+    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                   help="progress bar on stderr (default: on a terminal)")
+    p.set_defaults(handler=main)
+
+
+def main(args: argparse.Namespace) -> int:
+    # (--starts and --domain have their own dests: a d-D domain is d pairs, not one interval)
+    starts: int | str = args.sweep_starts
+    try:
+        starts = int(args.sweep_starts)
+    except ValueError:
+        pass
+    domain = None
+    if args.sweep_domain is not None:
+        if len(args.sweep_domain) % 2:
+            raise ValueError("--domain takes pairs LO HI, one per axis")
+        domain = np.reshape(args.sweep_domain, (-1, 2)).tolist()
+    loss = ALIASES.get(args.loss.strip(), args.loss) if args.variables is None else args.loss
+    ds = sweep(loss, variables=args.variables, radii=args.radii, lrs=args.lrs,
+               methods=args.methods, schedules=args.schedules, starts=starts,
+               sample=args.sample, domain=domain, steps=args.steps, seed=args.seed,
+               batch=args.batch, out=args.out, scheduler=args.scheduler, workers=args.workers,
+               trajectories=args.trajectories, budget=args.budget,
+               memory_budget=args.memory_budget * 2**30, basin_tol=args.basin_tol,
+               basin_lr=args.basin_lr, basin_steps=args.basin_steps, overwrite=args.overwrite,
+               progress=sys.stderr.isatty() if args.progress is None else args.progress)
+    done = int(ds["done"].values.sum())
+    frac = ds["basin_centre_fraction"].values
+    print(f"{args.out}: {done}/{ds['done'].size} cells stored; basin fraction (centre) "
+          f"from {np.nanmin(frac):.3g} to {np.nanmax(frac):.3g}; open with "
+          f"xarray.open_zarr({args.out!r})")
+    return 0

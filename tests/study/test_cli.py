@@ -1,0 +1,54 @@
+"""`rollingball sweep LOSS ... --out s.zarr` then `rollingball phase s.zarr --out DIR`."""
+
+import numpy as np
+import pytest
+
+from rollingball.cli import main
+
+xr = pytest.importorskip("xarray")  # the `study` extra
+
+
+def test_sweep_then_phase_writes_png_and_vector_files(tmp_path, capsys):
+    store = tmp_path / "s.zarr"
+    args = ["sweep", "(x^2 - 1)^2", "--radii", "0.1", "0.5", "--lrs", "0.02", "0.05",
+            "--methods", "rbo", "gd", "--schedules", "cosine", "--starts", "3",
+            "--domain", "-1.6", "1.6", "--steps", "5", "--seed", "2", "--batch", "3",
+            "--basin-lr", "0.01", "--basin-steps", "1000", "--scheduler", "serial",
+            "--out", str(store)]
+    assert main(args) == 0
+    assert "8/8 cells stored" in capsys.readouterr().out
+    ds = xr.open_zarr(store)
+    assert ds["basin_centre_count"].shape == (2, 1, 2, 2)
+    assert ds["starts"].values.min() >= -1.6 and ds["starts"].values.max() <= 1.6
+    # the same command again resumes: every cell is stored, nothing reruns
+    assert main(args) == 0
+    out = tmp_path / "phase"
+    assert main(["phase", str(store), "--out", str(out), "--format", "png,pdf,svg"]) == 0
+    names = sorted(p.name for p in out.iterdir())
+    assert names == sorted(f"{s}.{f}" for s in ("basin_fraction", "final_loss",
+                                                 "basin_vs_radius")
+                           for f in ("png", "pdf", "svg"))
+    for p in out.iterdir():
+        head = p.read_bytes()[:8]
+        assert head.startswith({"png": b"\x89PNG", "pdf": b"%PDF", "svg": b"<?xml"}[
+            p.suffix[1:]]), p.name
+    assert np.all(ds["n"].values == 3)
+
+
+def test_sweep_errors_are_one_line(tmp_path, capsys):
+    store = str(tmp_path / "s.zarr")
+    base = ["sweep", "x^2", "--starts", "2", "--steps", "3", "--scheduler", "serial",
+            "--out", store]
+    assert main([*base, "--budget", "0"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("rollingball: error: the sweep needs about") and "--budget" in err
+    assert err.count("\n") == 1
+    assert main([*base, "--methods", "alg2"]) == 2
+    assert "unknown sweep method 'alg2'" in capsys.readouterr().err
+    assert main([*base, "--domain", "0", "1", "2"]) == 2
+    assert "pairs LO HI" in capsys.readouterr().err
+    assert main(["phase", str(tmp_path / "missing.zarr"), "--out", str(tmp_path)]) == 2
+    assert "no sweep at" in capsys.readouterr().err
+    assert main(["phase", store, "--out", str(tmp_path), "--format", "gif"]) == 2
+    assert "unknown format gif" in capsys.readouterr().err or "no sweep" in \
+        capsys.readouterr().err
