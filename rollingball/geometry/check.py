@@ -201,7 +201,7 @@ def check(
     r = rho[idx]
     c = centre[idx]  # (M, d+1)
     th = theta[idx]  # (M, d)
-    cx = c[:, 0] if d == 1 else c[:, :-1]
+    cx = G.as_input(c[:, :-1])
     gap = np.zeros((T1, N))
     if r.size:
         fr = upper_offset(G, cx, r, resolution=resolution).value
@@ -209,9 +209,8 @@ def check(
     # footpoints: the tangent-ball test
     unreach = np.zeros((T1, N), dtype=bool)
     if r.size:
-        p = th[:, 0] if d == 1 else th
-        cc = G.offset(p, r)
-        ccx = cc[:, 0] if d == 1 else cc[:, :-1]
+        cc = G.offset(G.as_input(th), r)
+        ccx = G.as_input(cc[:, :-1])
         fv = upper_offset(G, ccx, r, resolution=resolution).value
         unreach[idx] = (fv - cc[:, -1]) > reach_tol * (1.0 + np.abs(cc[:, -1]))
     # the implicit equation, for 1-D polynomial losses
