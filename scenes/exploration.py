@@ -11,11 +11,15 @@ from __future__ import annotations
 
 import numpy as np
 from manim import (
+    DL,
     DOWN,
+    DR,
     LEFT,
     RIGHT,
+    UL,
     UP,
     Create,
+    DashedLine,
     Dot,
     FadeIn,
     Rectangle,
@@ -53,7 +57,7 @@ def heat_rgb(values: np.ndarray) -> np.ndarray:
     return (255 * rgba[::-1]).astype(np.uint8)  # row 0 = largest y
 
 
-def heat_map(rgba: np.ndarray, size: float, levels: int = 40) -> VGroup:
+def heat_map(rgba: np.ndarray, size: float, levels: int = 64) -> VGroup:
     """The image ``rgba`` (rows top to bottom) as filled squares, one VMobject per colour level.
 
     (Manim 0.22's ImageMobject breaks with Pillow >= 12 under Cairo, and one mobject per
@@ -88,6 +92,27 @@ def heat_map(rgba: np.ndarray, size: float, levels: int = 40) -> VGroup:
     return out
 
 
+def _path(tr) -> np.ndarray:
+    """What a trail follows: the iterate for a baseline, the ball's centre (horizontal part,
+    continuous) for the RBO, whose footpoint may jump between contacts."""
+    return tr.centre[:, :2] if tr.radius > 0 else np.asarray(tr.theta)
+
+
+def colour_bar(values: np.ndarray, height: float, width: float = 0.22,
+               cells: int = 48) -> VGroup:
+    """A vertical colour bar of :func:`heat_rgb`'s map, with the loss at its ends."""
+    lo, hi = np.percentile(values, [1, 99])
+    strip = heat_rgb(np.linspace(lo, hi, cells)[:, None] * np.ones((1, 2)))  # row 0 = hi
+    h = height / cells
+    boxes = VGroup(*[Rectangle(width=width, height=h * 1.02, stroke_width=0,
+                               fill_color=rgb_to_color(strip[i, 0, :3] / 255), fill_opacity=1)
+                     for i in range(cells)]).arrange(DOWN, buff=0)
+    top = caption(f"{hi:.2g}", 14).next_to(boxes, UP, buff=0.06)
+    bottom = caption(f"{lo:.2g}", 14).next_to(boxes, DOWN, buff=0.06)
+    name = caption("f", 16).next_to(boxes, RIGHT, buff=0.08)
+    return VGroup(boxes, top, bottom, name)
+
+
 class Exploration(StoryboardScene):
     """Fig. 4: GD and RBO at several radii from ten nearby starts on gaussian_wells."""
 
@@ -101,7 +126,7 @@ class Exploration(StoryboardScene):
     def construct(self):
         d = self.data
         n = len(d.runs)
-        size = min(4.0, 12.8 / n - 0.3)
+        size = min(3.8, 11.9 / n - 0.3)  # room on the right for the colour bar
         head = title("Exploration vs exploitation")
         sub = caption(f"{d.starts.shape[0]} nearby starts,  η = {self.opts.lr:g},  "
                       f"{self.opts.steps} steps", 22)
@@ -136,38 +161,71 @@ class Exploration(StoryboardScene):
 
             trails = VGroup()
             heads = VGroup()
+            hops = VGroup()  # contact jumps: dashed hops between footpoints, not paths
+            hop_steps = []
             for tr in runs:
                 vm = VMobject(stroke_color=colour, stroke_width=2.2, stroke_opacity=0.9)
-                vm.set_points_as_corners(to_panel(tr.theta[:2]))
+                vm.set_points_as_corners(to_panel(_path(tr)[:2]))
                 trails.add(vm)
                 heads.add(Dot(to_panel(tr.theta[0]), radius=0.045, color=colour))
+                for j in storyboard.contact_jumps(tr):
+                    a, b = to_panel(tr.theta[j - 1]), to_panel(tr.theta[j])
+                    if np.linalg.norm(b - a) > 0.05:
+                        hop = DashedLine(a, b, color=colour, stroke_width=1.2, dash_length=0.05)
+                        hops.add(hop.set_stroke(opacity=0.0))
+                        hop_steps.append(int(j))
             starts = VGroup(*[Dot(to_panel(s), radius=0.03, color=CURVE) for s in d.starts])
 
-            def grow(_m, runs=runs, trails=trails, heads=heads, to_panel=to_panel):
+            def grow(_m, runs=runs, trails=trails, heads=heads, to_panel=to_panel, hops=hops,
+                     hop_steps=hop_steps):
                 k = t.get_value()
                 i = int(np.floor(k))
                 for tr, vm, hd in zip(runs, trails, heads, strict=True):
                     T = tr.steps
                     j = min(i, T)
                     w = min(max(k - j, 0.0), 1.0) if j < T else 0.0
-                    cur = tr.theta[j] if j >= T else (1 - w) * tr.theta[j] + w * tr.theta[j + 1]
-                    pts = np.vstack([tr.theta[: j + 1], cur[None, :]])
-                    vm.set_points_as_corners(to_panel(pts))
-                    hd.move_to(to_panel(cur))
+                    path = _path(tr)
+                    cur = path[j] if j >= T else (1 - w) * path[j] + w * path[j + 1]
+                    vm.set_points_as_corners(to_panel(np.vstack([path[: j + 1], cur[None, :]])))
+                    # the head is the footpoint: at a step's end the engine's, no sliding
+                    # between two contacts
+                    hd.move_to(to_panel(tr.theta[min(int(np.ceil(k - 1e-9)), T)]))
+                for hop, j in zip(hops, hop_steps, strict=True):
+                    hop.set_stroke(opacity=0.8 if k >= j else 0.0)
 
-            group = VGroup(trails, heads)
+            group = VGroup(trails, hops, heads)
             group.add_updater(grow)
             self.panels.append(dict(image=img, frame=frame, trails=trails, heads=heads,
                                     runs=runs, to_panel=to_panel, group=group, tag=tag,
                                     starts=starts))
         readout = Readout([("t", "step t", lambda: np.floor(t.get_value()), 0)], font_size=28)
         readout.to_corner(UP + RIGHT, buff=0.4)
+        first, last = self.panels[0]["frame"], self.panels[-1]["frame"]
+        axes_words = VGroup(
+            caption(f"{x0:g}", 16).next_to(first.get_corner(DL), DOWN, buff=0.08)
+            .align_to(first, LEFT),
+            caption(f"{x1:g}", 16).next_to(first.get_corner(DR), DOWN, buff=0.08)
+            .align_to(first, RIGHT),
+            caption("x", 16).next_to(first, DOWN, buff=0.08),
+            caption(f"{y0:g}", 16).next_to(first.get_corner(DL), LEFT, buff=0.08)
+            .align_to(first, DOWN),
+            caption(f"{y1:g}", 16).next_to(first.get_corner(UL), LEFT, buff=0.08)
+            .align_to(first, UP),
+            caption("y", 16).next_to(first, LEFT, buff=0.08),
+        )
+        bar = colour_bar(d.values, height=last.height * 0.9)
+        bar.next_to(last, RIGHT, buff=0.2)
+        note = caption("trails: the iterate (GD) and the ball's centre (RBO); heads: the "
+                       "footpoints; dashed: a contact jump", 16)
+        note.next_to(VGroup(*[p["frame"] for p in self.panels]), DOWN, buff=0.45)
+        self.axes_words, self.colour_bar, self.note = axes_words, bar, note
 
         self.play(FadeIn(head), FadeIn(sub), run_time=0.6, beat="title")
         self.current_beat = "the landscape, one panel per method"
         self.play(*[FadeIn(p["image"]) for p in self.panels],
                   *[Create(p["frame"]) for p in self.panels],
-                  *[FadeIn(p["tag"]) for p in self.panels], run_time=1.0)
+                  *[FadeIn(p["tag"]) for p in self.panels], FadeIn(axes_words), FadeIn(bar),
+                  FadeIn(note), run_time=1.0)
         self.play(*[FadeIn(p["starts"]) for p in self.panels], FadeIn(readout), run_time=0.5,
                   beat="the nearby starts")
         self.add(*[p["group"] for p in self.panels], readout)

@@ -10,17 +10,20 @@ engine's (``rollingball.storyboard.rolling_3d_data``), exact on the offset betwe
 from __future__ import annotations
 
 import numpy as np
+import sympy as sp
 from manim import (
     DEGREES,
     DOWN,
     IN,
     LEFT,
+    RIGHT,
     UP,
     Create,
     Dot3D,
     FadeIn,
     Sphere,
     Surface,
+    Text,
     ThreeDAxes,
     ThreeDScene,
     ValueTracker,
@@ -32,14 +35,22 @@ from manim import (
 from rollingball import storyboard
 from rollingball.scenes._common import (
     BALL,
+    FONT,
     FOOT,
     GHOST,
     MUTED,
     Readout,
     caption,
+    label,
     title,
 )
 from rollingball.scenes.base import StoryboardScene
+
+
+def _plain(expr) -> str:
+    """A loss formula in plain Unicode (no LaTeX): powers as superscripts, ``·`` for ``*``."""
+    text = sp.sstr(expr).replace("**2", "²").replace("**3", "³").replace("*", "·")
+    return text.replace("·", " ")
 
 
 class RollingBall3D(StoryboardScene, ThreeDScene):
@@ -64,6 +75,12 @@ class RollingBall3D(StoryboardScene, ThreeDScene):
                         axis_config=dict(color=MUTED, stroke_width=1, include_tip=False))
         ax.shift(IN * 2.0)
         self.axes, self.unit = ax, unit
+        axis_words = VGroup(
+            Text("x", font=FONT, font_size=28, color=MUTED).move_to(
+                ax.c2p(d.x_range[1] + 0.4, 0, d.z_range[0])),
+            Text("y", font=FONT, font_size=28, color=MUTED).move_to(
+                ax.c2p(0, d.y_range[1] + 0.4, d.z_range[0])),
+        )
 
         def surf(u, v):
             return ax.c2p(u, v, float(L.f(np.array([u, v]))))
@@ -73,8 +90,15 @@ class RollingBall3D(StoryboardScene, ThreeDScene):
                           checkerboard_colors=["#2B4C7E", "#355C94"], stroke_color="#5A7DB5",
                           stroke_width=0.4)
         self.surface = surface
-        sphere = Sphere(radius=rho * unit, resolution=(10, 20), fill_opacity=0.9,
+        sphere = Sphere(radius=rho * unit, resolution=(10, 20), fill_opacity=1.0,
                         checkerboard_colors=[BALL, "#2E9CCF"], stroke_width=0)
+        # depth-sort the sphere's faces as if a radius nearer the camera: the surface then
+        # never paints over the ball's lower half (it rests on the surface, it is not sunk)
+        lift = rho * unit
+        for face in sphere.family_members_with_points():
+            face.get_z_index_reference_point = (
+                lambda f=face: type(f).get_z_index_reference_point(f)
+                + self.camera.get_rotation_matrix()[2] * lift)
         foot = Dot3D(radius=0.05, color=FOOT)
         trace = VMobject(stroke_color=BALL, stroke_width=3)
         ghost = Dot3D(radius=0.06, color=GHOST)
@@ -101,7 +125,9 @@ class RollingBall3D(StoryboardScene, ThreeDScene):
         rig = VGroup(trace, sphere, foot, ghost)
         rig.add_updater(place)
         head = title("A ball rolling on a surface")
-        sub = caption(f"{L.name}:  ρ = {rho:g},  η = {self.opts.lr:g}", 22)
+        sub = VGroup(label("f = " + sp.latex(L.expr), "f = " + _plain(L.expr), 24, MUTED),
+                     caption(f"ρ = {rho:g},  η = {self.opts.lr:g}", 22))
+        sub.arrange(RIGHT, buff=0.4)
         sub.next_to(head, DOWN, buff=0.12).align_to(head, LEFT)
         readout = Readout([
             ("t", "step t", lambda: np.floor(t.get_value()), 0),
@@ -113,7 +139,9 @@ class RollingBall3D(StoryboardScene, ThreeDScene):
         for value in readout.values:  # values rebuild their glyphs: keep them in the frame
             value.add_updater(lambda m: self.add_fixed_in_frame_mobjects(m))
         self.set_camera_orientation(phi=62 * DEGREES, theta=-55 * DEGREES, zoom=1.1)
-        self.play(Create(surface), FadeIn(head), FadeIn(sub), run_time=1.5, beat="the surface")
+        self.add_fixed_orientation_mobjects(*axis_words)  # letters face the camera
+        self.play(Create(ax), Create(surface), FadeIn(head), FadeIn(sub),
+                  run_time=1.5, beat="the surface")
         self.play(FadeIn(rig), FadeIn(readout), run_time=0.6, beat="the sphere")
         self.add(rig)
         self.begin_ambient_camera_rotation(rate=0.12)

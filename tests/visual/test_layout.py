@@ -69,8 +69,10 @@ def labels(scene) -> list[tuple[str, np.ndarray]]:
         for s in m.submobjects:
             walk(s)
 
+    fixed = getattr(scene.camera, "fixed_in_frame_mobjects", None)
     for m in scene.mobjects:
-        walk(m)
+        if fixed is None or m in fixed:  # 3-D: only the labels fixed in the frame are on
+            walk(m)                      # screen where their coordinates say
     return out
 
 
@@ -100,7 +102,8 @@ def problems(scene) -> list[str]:
             (a, (alo, ahi)), (b, (blo, bhi)) = items[i], items[j]
             ox = min(ahi[0], bhi[0]) - max(alo[0], blo[0])
             oy = min(ahi[1], bhi[1]) - max(alo[1], blo[1])
-            if ox > SLACK and oy > SLACK:
+            same = a == b and np.allclose(alo, blo) and np.allclose(ahi, bhi)
+            if ox > SLACK and oy > SLACK and not same:  # (one glyph held twice is not seen)
                 bad.append(f"{a!r} overlaps {b!r} ({ox:.2f} x {oy:.2f})")
     if not isinstance(getattr(scene, "sphere", None), Sphere):
         for c, r in balls(scene):
