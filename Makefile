@@ -28,7 +28,7 @@ lint: $(STAMP)
 	@$(BIN)/ruff check .
 
 bench: $(STAMP)
-	@$(BIN)/python benchmarks/bench_engine.py
+	@$(BIN)/python benchmarks/bench_rbo.py
 
 docs: $(STAMP)
 	@$(BIN)/mkdocs build --strict

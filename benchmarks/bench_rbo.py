@@ -1,0 +1,244 @@
+"""Cost of the exact offset-keeping RBO beside the paper's Algorithm 1 (issue 10, Deliver 2).
+
+Every number is a ratio to one gradient-descent ball-step timed in the same run, on the same
+landscape, batch and step count (wall time per ball-step divided by GD's), printed as
+Markdown tables beside the invariant residual max_t |d_Gamma(c_t) - rho| each method reaches
+(by the independent referee :func:`rollingball.numeric.distance.distance_to_graph`, on at most
+``REFEREE_BALLS`` balls).  The step loop is timed with the engine's own invariant evaluation
+switched off (a diagnostic, not part of a step).
+
+Parts (``--parts``):
+
+* ``1d``: ``bumpy_bowl`` (rho 0.5) and ``weierstrass_like(100)`` (rho 0.1) at N = 1, 100,
+  10^4: ``rbo`` beside ``gd``, ``alg1/exact``, ``alg1/paper`` (P = 20, gamma = 0.05);
+* ``2d``: ``gaussian_wells`` (1000 wells, sigma 0.1, forms ``paper`` and ``code``) at N = 10,
+  100, 1000 and radii 1, 3, 5: ``rbo`` beside ``gd`` and ``alg1/paper`` (P = 100,
+  gamma = 0.001), starts around (2, -1.5), lr 0.01;
+* ``scaling``: ``gaussian_wells`` with 100, 1000, 10^4 wells (N = 100, rho 3) and
+  ``weierstrass_like`` with 20, 100, 1000 terms (N = 100, rho 0.1);
+* ``memory``: peak resident memory of the 2-D rbo run at N = 1000 (rho 3), in a fresh
+  process (``ru_maxrss``), beside that process's memory before the run.
+
+A cell (one method at one N) whose predicted time -- the method's cost per ball-step at the
+previous N of the same table, times N x steps -- exceeds the per-cell budget (``--budget``,
+seconds) is printed as ``skipped (predicted X s)``.
+
+Usage: ``python benchmarks/bench_rbo.py [--quick] [--parts 1d,2d,scaling,memory]
+[--budget S]`` (``make bench``).  ``--quick`` takes fewer steps and the smaller sizes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+from rollingball import catalog
+from rollingball.engine import loop as eng
+from rollingball.engine.solvers import GD, Alg1, Exact, OffsetRBO, PaperProjection
+from rollingball.numeric.distance import distance_to_graph
+
+#: Balls per cell the referee checks (the residual column).
+REFEREE_BALLS = 200
+
+CONFIGS_1D = [
+    ("gd", GD()),
+    ("alg1/exact", Alg1(projection=Exact())),
+    ("alg1/paper", Alg1(projection=PaperProjection(gamma=0.05, steps=20))),
+    ("rbo", OffsetRBO()),
+]
+CONFIGS_2D = [
+    ("gd", GD()),
+    ("alg1/paper", Alg1(projection=PaperProjection(gamma=0.001, steps=100))),
+    ("rbo", OffsetRBO()),
+]
+
+
+def _timed_roll(L, x0, steps, solver, radius, lr):
+    """Wall time of roll() without the engine's invariant evaluation, and the result."""
+    saved = eng._invariant_residual
+    eng._invariant_residual = lambda G, centre, radius_t, theta: np.zeros(radius_t.shape)
+    try:
+        t0 = time.perf_counter()
+        r = eng.roll(L, x0, radius=radius, lr=lr, steps=steps, solver=solver)
+        wall = time.perf_counter() - t0
+    finally:
+        eng._invariant_residual = saved
+    return wall, r
+
+
+def _residual(L, r, limit=REFEREE_BALLS) -> float:
+    """max_t |d(c_t) - rho| on at most ``limit`` balls, by the independent referee."""
+    if r.method in ("gd", "momentum", "adam", "sam"):
+        return float("nan")
+    c = r.centre[:, :limit]
+    th = r.theta[:, :limit]
+    flat, hint = c.reshape(-1, c.shape[-1]), th.reshape(-1, th.shape[-1])
+    flat, idx = np.unique(flat, axis=0, return_index=True)
+    hint = hint[idx]
+    ok = np.all(np.isfinite(flat), axis=1) & np.all(np.isfinite(hint), axis=1)
+    d = distance_to_graph(L, flat[ok], hint=hint[ok]).distance
+    rho = float(np.asarray(r.radius_t).ravel()[0])
+    return float(np.nanmax(np.abs(d - rho))) if d.size else float("nan")
+
+
+def _table(L, title, starts, sizes, steps, configs, radius, lr, budget, rows, extra=None):
+    """One table: every config at every N (``steps`` an int or a function of N); ratios to
+    GD's cost at the same N."""
+    last: dict[str, float] = {}
+    for n in sizes:
+        x0 = starts(n)
+        k = steps(n) if callable(steps) else steps
+        base = None
+        for label, solver in configs:
+            row = dict(table=title, N=n, steps=k, method=label, **(extra or {}))
+            predicted = last.get(label, 0.0) * n * k
+            if predicted > budget:
+                row["note"] = f"skipped (predicted {predicted:.0f} s)"
+                rows.append(row)
+                print(f"  {title} N={n} {label}: {row['note']}", file=sys.stderr, flush=True)
+                continue
+            wall, r = _timed_roll(L, x0, k, solver, radius, lr)
+            per = wall / (n * k)
+            last[label] = per
+            base = per if label == "gd" else base
+            row.update(us=1e6 * per, ratio=per / base, residual=_residual(L, r),
+                       offset_solves=int(np.sum(r.offset_solve)) if label == "rbo" else None)
+            rows.append(row)
+            print(f"  {title} N={n} {label}: {row['ratio']:.1f} x GD, residual "
+                  f"{row['residual']:.1e}", file=sys.stderr, flush=True)
+
+
+def _warm(L, starts, radius, lr, configs):
+    """Compile and fill the per-landscape caches outside the timings."""
+    for _, solver in configs:
+        eng.roll(L, starts(8), radius=radius, lr=lr, steps=2, solver=solver)
+
+
+def part_1d(quick: bool, budget: float) -> list[dict]:
+    setups = [("bumpy_bowl", catalog.bumpy_bowl(), (-5.0, 5.0), 0.5, 1e-2,
+               {1: 200, 100: 50, 10_000: 5}),
+              ("weierstrass_like(100)", catalog.weierstrass_like(n=100), (0.0, 4.0), 0.1, 1e-3,
+               {1: 100, 100: 10, 10_000: 2})]
+    rows: list[dict] = []
+    for title, L, (lo, hi), radius, lr, steps in setups:
+        rng = np.random.default_rng(0)
+        starts = lambda n, rng=rng, lo=lo, hi=hi: rng.uniform(lo, hi, n)  # noqa: E731
+        _warm(L, starts, radius, lr, CONFIGS_1D)
+        sizes = (1, 100) if quick else (1, 100, 10_000)
+        k = (lambda n, s=steps: max(2, s[n] // 4)) if quick else steps.__getitem__
+        _table(L, f"{title}, rho {radius}", starts, sizes, k, CONFIGS_1D, radius, lr,
+               budget, rows)
+    return rows
+
+
+def _starts_2d(seed=0):
+    rng = np.random.default_rng(seed)
+    return lambda n: np.array([2.0, -1.5]) + 0.3 * rng.standard_normal((n, 2))
+
+
+def part_2d(quick: bool, budget: float) -> list[dict]:
+    rows: list[dict] = []
+    sizes = (10, 100) if quick else (10, 100, 1000)
+    steps = 3 if quick else 10
+    radii = (1.0, 3.0) if quick else (1.0, 3.0, 5.0)
+    for form in ("paper", "code"):
+        L = catalog.gaussian_wells(n=1000, form=form)
+        _warm(L, _starts_2d(1), 1.0, 1e-2, CONFIGS_2D)
+        for radius in radii:
+            _table(L, f"gaussian_wells(1000, {form}), rho {radius:g}", _starts_2d(), sizes,
+                   steps, CONFIGS_2D, radius, 1e-2, budget, rows)
+    return rows
+
+
+def part_scaling(quick: bool, budget: float) -> list[dict]:
+    rows: list[dict] = []
+    n = 10 if quick else 100
+    wells = (100, 1000) if quick else (100, 1000, 10_000)
+    for k in wells:
+        L = catalog.gaussian_wells(n=k)
+        _warm(L, _starts_2d(1), 3.0, 1e-2, CONFIGS_2D)
+        _table(L, f"gaussian_wells({k}), rho 3", _starts_2d(), (n,), 3 if quick else 10,
+               CONFIGS_2D, 3.0, 1e-2, budget, rows)
+    terms = (20, 100) if quick else (20, 100, 1000)
+    for k in terms:
+        L = catalog.weierstrass_like(n=k)
+        rng = np.random.default_rng(0)
+        starts = lambda m, rng=rng: rng.uniform(0.0, 4.0, m)  # noqa: E731
+        _warm(L, starts, 0.1, 1e-3, CONFIGS_1D)
+        _table(L, f"weierstrass_like({k}), rho 0.1", starts, (n,), 3 if quick else 10,
+               CONFIGS_1D, 0.1, 1e-3, budget, rows)
+    return rows
+
+
+def _memory_child(n: int, steps: int) -> None:
+    """In a fresh process: RSS before and peak RSS of the 2-D rbo run (printed, MiB)."""
+    L = catalog.gaussian_wells(n=1000)
+    eng.roll(L, _starts_2d(1)(8), radius=3.0, lr=1e-2, steps=1)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    t0 = time.perf_counter()
+    _timed_roll(L, _starts_2d()(n), steps, OffsetRBO(), 3.0, 1e-2)
+    wall = time.perf_counter() - t0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"MEMORY {before:.1f} {peak:.1f} {wall:.2f}")
+
+
+def part_memory(quick: bool, budget: float) -> list[dict]:
+    n, steps = (100, 2) if quick else (1000, 3)
+    out = subprocess.run([sys.executable, __file__, "--memory-child", f"{n},{steps}"],
+                         capture_output=True, text=True, timeout=max(60.0, 4 * budget))
+    line = [s for s in out.stdout.splitlines() if s.startswith("MEMORY")]
+    if not line:
+        return [dict(table="memory", N=n, steps=steps, method="rbo",
+                     note=f"failed: {out.stderr.strip().splitlines()[-1:]}")]
+    _, before, peak, wall = line[-1].split()
+    return [dict(table="memory (gaussian_wells(1000), rho 3)", N=n, steps=steps, method="rbo",
+                 note=f"peak RSS {float(peak):.0f} MiB (before the run {float(before):.0f} "
+                      f"MiB), {float(wall):.1f} s")]
+
+
+PARTS = {"1d": part_1d, "2d": part_2d, "scaling": part_scaling, "memory": part_memory}
+
+
+def table(rows: list[dict]) -> str:
+    """The rows as one Markdown table."""
+    out = ["| table | N | steps | method | us / ball-step | x GD step | max residual |",
+           "|---|---:|---:|---|---:|---:|---:|"]
+    for r in rows:
+        head = f"| {r['table']} | {r['N']} | {r['steps']} | {r['method']} |"
+        if "note" in r:
+            out.append(f"{head} {r['note']} | | |")
+        else:
+            out.append(f"{head} {r['us']:.1f} | {r['ratio']:.1f} | {r['residual']:.1e} |")
+    return "\n".join(out)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="fewer steps and sizes (a smoke run)")
+    ap.add_argument("--parts", default=",".join(PARTS), help="comma-separated: "
+                    + ", ".join(PARTS))
+    ap.add_argument("--budget", type=float, default=120.0,
+                    help="seconds per cell; a cell predicted over it is skipped")
+    ap.add_argument("--memory-child", default=None, help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.memory_child:
+        n, steps = (int(v) for v in args.memory_child.split(","))
+        _memory_child(n, steps)
+        return 0
+    parts = [p.strip() for p in args.parts.split(",") if p.strip()]
+    unknown = [p for p in parts if p not in PARTS]
+    if unknown:
+        ap.error(f"unknown part(s) {unknown}; choose from {', '.join(PARTS)}")
+    for p in parts:
+        rows = PARTS[p](args.quick, args.budget)
+        print(f"\n## {p}\n\n{table(rows)}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
