@@ -194,3 +194,10 @@ def test_every_whitelisted_function_runs_through_every_command(name, capsys):
     assert main(["reach", loss, "--radius", "0.5", "--domain", "0.2", "1.2",
                  "--resolution", "0.01"]) == 0
     assert "local critical radius:" in capsys.readouterr().out
+
+
+def test_info_survives_a_failing_simplify(capsys):
+    """SymPy's simplify raises AttributeError on some sums (found by the fuzz suite)."""
+    assert main(["info", "sum((x)*(sin(x)), (k, 1, 5))"]) == 0
+    out = capsys.readouterr().out
+    assert "Sum" in out or "∑" in out
