@@ -126,10 +126,13 @@ def phase_diagrams(result, out: str | os.PathLike, *, formats: Sequence[str] = (
 
     fig, axes = plt.subplots(1, lrs.size, figsize=(4.2 * lrs.size, 3.4), squeeze=False)
     n = ds["n"].values
+    fixed = set(filter(None, str(ds.attrs.get("radius_independent", "")).split(",")))
     for li, lr in enumerate(lrs):
         ax = axes[0, li]
         for mi, m in enumerate(methods):
             for si, s in enumerate(schedules):
+                if m in fixed and si > 0:  # a baseline's cells repeat over the schedules
+                    continue
                 ok = done[mi, si, :, li]
                 if not ok.any():
                     continue
