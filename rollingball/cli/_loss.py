@@ -4,10 +4,11 @@ A LOSS is a catalog name (``sine``, ``bumpy_bowl``, ``weierstrass_like:n=100``),
 alias (``sin``, ``x^2``), a bare function name (``cos`` is ``cos(x)``) or a formula.
 
 Names that look like a misspelt catalog name are refused: a LOSS that is one bare name is
-read as a catalog name first; when it is not one but is close to one (``bumpy_bowll``) or
-contains an underscore, it is refused with "did you mean ...", because a formula made of one
-name would silently be the linear loss ``f = bumpy_bowll``.  To mean that linear loss, name
-the variable: ``--variables bumpy_bowll``.
+read as a catalog name first; when it is not one but is close to one (``bumpy_bowll``,
+``Rastrigin``: a :func:`difflib.get_close_matches` ratio of 0.75 or more), it is refused
+with "did you mean ...", because a formula made of one name would silently be the linear
+loss ``f = bumpy_bowll``.  To mean that linear loss, name the variable: ``--variables
+bumpy_bowll``.  Other bare names (``x``, ``x__y``, ``theta``) are linear losses.
 
 A loss must be real somewhere on its domain: :func:`check_real` samples it and refuses a
 loss such as ``sqrt(-x^2 - 1)`` (not real anywhere) with a clear message.
@@ -49,9 +50,6 @@ def _check_name(key: str) -> None:
     if close:
         raise ValueError(f"unknown loss {key!r}: did you mean {close[0]!r}? (for the linear "
                          f"loss in a variable called {key!r}, pass --variables {key})")
-    if "_" in key:
-        raise ValueError(f"unknown loss {key!r}; named losses: {', '.join(CATALOG)} (for the "
-                         f"linear loss in a variable called {key!r}, pass --variables {key})")
 
 
 def check_real(L: Landscape, domain=None, overflow: bool = False) -> None:

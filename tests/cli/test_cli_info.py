@@ -89,7 +89,7 @@ def _one_line_error(capsys, status_line="rollingball: error:"):
     (["iron", "sin", "--domain", "-inf", "0"], "--domain LO HI is empty or infinite"),
     (["run", "bumpy_bowll"], "did you mean 'bumpy_bowl'?"),
     (["info", "Rastrigin"], "did you mean 'rastrigin'?"),
-    (["info", "my_loss"], "unknown loss 'my_loss'"),
+    (["info", "rosenbrok"], "did you mean 'rosenbrock'?"),
     (["info", "sqrt(-x^2 - 1)"], "is not real and finite anywhere on its domain [-5, 5]"),
     (["reach", "x^1000", "--radius", "0.5"], "overflows float64 on 59.3% of the domain"),
     (["info", "x\r+ 1"], "carriage return"),
@@ -134,6 +134,8 @@ def test_misspelt_name_is_a_variable_only_when_declared(capsys):
     assert main(["info", "bumpy_bowll", "--variables", "bumpy_bowll"]) == 0
     assert "dimension 1, variables bumpy_bowll" in capsys.readouterr().out
     assert main(["info", "x__y^2"]) == 0
+    assert "variables x__y" in capsys.readouterr().out
+    assert main(["info", "x__y"]) == 0  # a bare name far from every catalog name: f = x__y
     assert "variables x__y" in capsys.readouterr().out
 
 
