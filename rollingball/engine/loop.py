@@ -144,9 +144,19 @@ import warnings
 
 import numpy as np
 
+from rollingball import _budget
 from rollingball.engine.baselines import Baseline
 from rollingball.engine.inputs import Schedule, as_domain, as_starts, schedule
-from rollingball.engine.recorder import STATUS, Progress, ProgressCallback, Recorder, check_new
+from rollingball.engine.recorder import (
+    MAX_SUBSTEPS,
+    STATUS,
+    TOO_WIDE,
+    Progress,
+    ProgressCallback,
+    Recorder,
+    check_new,
+    window_samples,
+)
 from rollingball.engine.result import RollResult
 from rollingball.engine.solvers import BallSolver, OffsetRBO, Solver, as_solver, make_solver
 from rollingball.numeric.distance import distance_to_graph
@@ -156,7 +166,9 @@ from rollingball.numeric.offset_projection import (
     project_onto_graph,
     project_onto_offset,
 )
+from rollingball.numeric.offset_projection.contacts import SUBSTEP
 from rollingball.symbolic.landscape import Landscape
+from rollingball.symbolic.scales import projection_resolution
 
 __all__ = ["roll"]
 
@@ -266,9 +278,11 @@ def roll(
     ball = isinstance(solver, BallSolver)
     graph = OffsetGraph(L.scaled(scale), resolution=resolution,
                         step=solver.projection.options() if ball else {"method": "exact"})
+    rho0 = radius_at(0)
+    if ball:
+        _check_windows(graph, rho0)
     started = time.perf_counter()
     rec = Recorder(steps, n, d)
-    rho0 = radius_at(0)
     lr0 = lr_at(0)
     bar = Progress(steps, progress)
     if ball:
@@ -350,74 +364,153 @@ def _run_baseline(L, graph, opt: Baseline, x, steps, lr_at, radius_at, rec, lo, 
 
 
 # ============================================================================ RBO family
+def _scan_spacing(graph: OffsetGraph) -> float:
+    """The exact projection's scan spacing on this graph (its ``resolution`` or default)."""
+    G = graph.landscape
+    return float(graph.resolution) if graph.resolution is not None else \
+        projection_resolution(G)
+
+
+def _check_windows(graph: OffsetGraph, rho: np.ndarray) -> None:
+    """Parameters: a ball's first search window (radius and resolution alone) within the
+    sample budget (:func:`~rollingball.engine.recorder.window_samples`), else a one-line
+    ``ValueError``."""
+    h = _scan_spacing(graph)
+    need = window_samples(rho, np.zeros_like(rho), h, rho, graph.offset_res)
+    worst = float(np.max(need)) if need.size else 0.0
+    limit = _budget.MAX_GRID_POINTS
+    if not worst <= limit:
+        given = "the resolution given" if graph.resolution is not None else \
+            "the default resolution (from the loss's feature scale)"
+        _budget.check(worst, limit, f"the search window of a ball of radius "
+                      f"{float(np.max(rho)):g} at {given}, {h:.3g}, (its projection and offset "
+                      f"samples)", hint="use a coarser --resolution or a smaller --radius")
+
+
+def _screen(graph: OffsetGraph, tau, pts, ref, rho, h, centre=None) -> np.ndarray:
+    """Per ball, before a step: 0 (go on), 2 (its step is not finite) or TOO_WIDE (its
+    search windows would exceed the sample budget), for the points ``pts`` (n, d+1) to
+    project from the footpoints ``ref`` (graph points) with radius ``rho``; ``centre``
+    (d-D RBO): the current centres, for the contact solver's sub-steps."""
+    d = graph.d
+    code = np.zeros(pts.shape[0], dtype=np.int64)
+    finite = np.all(np.isfinite(tau), axis=1) & np.all(np.isfinite(pts), axis=1)
+    with np.errstate(all="ignore"):
+        reach = np.linalg.norm(pts - ref, axis=1)
+        where = np.max(np.abs(pts[:, :d]), axis=1)
+        wide = window_samples(reach, where, h, rho, graph.offset_res) > _budget.MAX_GRID_POINTS
+        if centre is not None and d >= 2:
+            span = np.linalg.norm(pts - centre, axis=1) / (SUBSTEP * rho)
+            wide |= (rho > 0) & ~(span <= MAX_SUBSTEPS)
+    code[wide] = TOO_WIDE
+    code[~finite] = 2
+    return code
+
+
 def _run_ball(L, graph, solver: BallSolver, x, steps, lr_at, radius_at, rec, lo, hi,
               bar) -> None:
     d = graph.d
     n = x.shape[0]
     rbo = isinstance(solver, OffsetRBO)
+    h = _scan_spacing(graph)
     rho = radius_at(0)
     rec.radius_t[0] = rho
-    p = graph.lift(x)
-    if rbo:
-        z = p + rho[:, None] * graph.normal(x)
-        pl = project_onto_offset(graph, z, rho, warm=x, known=None)
-        theta, p, c = pl.theta, pl.point, pl.centre
-        rec.offset_solve[0] = pl.offset_solve
-        other = pl.other
-    else:
-        theta = x.copy()
-        c = p + rho[:, None] * graph.normal(theta)
-        other = np.full((n, other_width(d)), np.nan)
+    with np.errstate(all="ignore"):
+        p = graph.lift(x)
+        nrm = graph.normal(x)
+        f0 = L.f(L.as_input(x))
+    # a start that is not finite, beyond the divergence bound or over the window budget is
+    # flagged at step 0 (it never reaches a projection)
+    code = check_new(x, f0, [p, nrm], lo, hi)
+    with np.errstate(all="ignore"):
+        far = window_samples(rho, np.max(np.abs(x), axis=1), h, rho, graph.offset_res)
+    code[(code == 0) & ~(far <= _budget.MAX_GRID_POINTS)] = TOO_WIDE
+    ok = np.flatnonzero(code == 0)
+    theta = x.copy()
+    c = p + rho[:, None] * nrm
+    other = np.full((n, other_width(d)), np.nan)
+    if rbo and ok.size:
+        z = p[ok] + rho[ok, None] * nrm[ok]
+        pl = project_onto_offset(graph, z, rho[ok], warm=x[ok], known=None)
+        theta[ok], p[ok], c[ok] = pl.theta, pl.point, pl.centre
+        rec.offset_solve[0, ok] = pl.offset_solve
+        other[ok] = pl.other
     rec.theta[0], rec.point[0], rec.centre[0] = theta, p, c
-    rec.loss[0] = L.f(L.as_input(theta))
-    active = np.arange(n)
+    with np.errstate(all="ignore"):
+        rec.loss[0] = L.f(L.as_input(theta))
+    placed = check_new(theta[ok], rec.loss[0, ok], [p[ok], c[ok]], lo, hi)
+    code[ok] = placed
+    for k in (1, 2, 3, TOO_WIDE):
+        rec.freeze(0, np.flatnonzero(code == k), k)
+    active = np.flatnonzero(code == 0)
     for t in range(steps):
         rho_next = radius_at(t + 1)
         rec.radius_t[t + 1] = rho_next
         for arr in (rec.theta, rec.point, rec.centre, rec.loss):
             arr[t + 1] = arr[t]
         if active.size:
-            ia = active
-            eta = lr_at(t)[ia]
-            th, pt, ce = rec.theta[t, ia], rec.point[t, ia], rec.centre[t, ia]
+            eta = lr_at(t)[active]
+            th, pt, ce = rec.theta[t, active], rec.point[t, active], rec.centre[t, active]
             with np.errstate(all="ignore"):
                 tau = graph.tangent(th)
-                if rbo:
-                    cand = ce - eta[:, None] * tau
-                    # the current centre is on Gamma_rho only while the radius is unchanged
-                    same = np.all(rho_next[ia] == rec.radius_t[t, ia])
-                    out = project_onto_offset(graph, cand, rho_next[ia], warm=th,
-                                              known=ce if same else None, other=other[ia])
-                    th_n, pt_n, ce_n = out.theta, out.point, out.centre
-                elif solver.name == "alg1":
-                    cand = ce - eta[:, None] * tau
-                    out = project_onto_graph(graph, cand, th)
-                    th_n, pt_n = out.theta, out.point
-                    ce_n = pt_n + rho_next[ia, None] * graph.normal(th_n)
-                else:  # tangent (Section 3.2)
+                if solver.name == "tangent":  # Section 3.2
                     delta = -eta[:, None] * tau
                     u = ce - pt
                     un = np.sum(u * u, axis=1, keepdims=True)
                     delta = delta - np.sum(u * delta, axis=1, keepdims=True) / un * u
-                    ce_n = ce + delta
+                    move = ce + delta
+                else:
+                    move = ce - eta[:, None] * tau
+            # every step is checked before it is made: a ball whose step is not finite or
+            # would need a search window over budget is frozen, the others go on
+            pre = _screen(graph, tau, move, pt, rho_next[active], h,
+                          centre=ce if rbo else None)
+            go = pre == 0
+            ia = active[go]
+            th, pt, ce, move = th[go], pt[go], ce[go], move[go]
+            with np.errstate(all="ignore"):
+                if ia.size == 0:
+                    out = None
+                elif rbo:
+                    # the current centre is on Gamma_rho only while the radius is unchanged
+                    same = np.all(rho_next[ia] == rec.radius_t[t, ia])
+                    out = project_onto_offset(graph, move, rho_next[ia], warm=th,
+                                              known=ce if same else None, other=other[ia])
+                    th_n, pt_n, ce_n = out.theta, out.point, out.centre
+                elif solver.name == "alg1":
+                    out = project_onto_graph(graph, move, th)
+                    th_n, pt_n = out.theta, out.point
+                    ce_n = pt_n + rho_next[ia, None] * graph.normal(th_n)
+                else:  # tangent: the centre moves, its footpoint follows
+                    ce_n = move
                     out = project_onto_graph(graph, ce_n, th)
                     th_n, pt_n = out.theta, out.point
-                fl = L.f(L.as_input(th_n))
-            code = check_new(th_n, fl, [pt_n, ce_n], lo, hi)
-            good = code == 0
-            ig = ia[good]
-            rec.theta[t + 1, ig], rec.point[t + 1, ig] = th_n[good], pt_n[good]
-            rec.centre[t + 1, ig], rec.loss[t + 1, ig] = ce_n[good], fl[good]
-            rec.iterations[t + 1, ia] = out.iterations
-            rec.proj_residual[t + 1, ia] = out.residual
-            rec.jumped[t + 1, ia] = out.jumped
-            rec.certified[t + 1, ia] = out.certified
-            rec.offset_solve[t + 1, ia] = out.offset_solve
-            if out.other is not None:
-                other[ig] = out.other[good]
-            bad = ia[~good]
-            for k in (1, 2, 3):
-                rec.freeze(t + 1, bad[code[~good] == k], k)
+                if out is not None:
+                    fl = L.f(L.as_input(th_n))
+            if out is not None:
+                code = check_new(th_n, fl, [pt_n, ce_n], lo, hi)
+                wide = getattr(out, "too_wide", None)
+                if wide is not None:
+                    code[(code == 0) & np.asarray(wide, dtype=bool)] = TOO_WIDE
+                good = code == 0
+                ig = ia[good]
+                rec.theta[t + 1, ig], rec.point[t + 1, ig] = th_n[good], pt_n[good]
+                rec.centre[t + 1, ig], rec.loss[t + 1, ig] = ce_n[good], fl[good]
+                rec.iterations[t + 1, ia] = out.iterations
+                rec.proj_residual[t + 1, ia] = out.residual
+                rec.jumped[t + 1, ia] = out.jumped
+                rec.certified[t + 1, ia] = out.certified
+                rec.offset_solve[t + 1, ia] = out.offset_solve
+                if out.other is not None:
+                    other[ig] = out.other[good]
+                bad = ia[~good]
+                for k in (1, 2, 3, TOO_WIDE):
+                    rec.freeze(t + 1, bad[code[~good] == k], k)
+            else:
+                ig = ia
+            stopped = active[~go]
+            for k in (2, TOO_WIDE):
+                rec.freeze(t + 1, stopped[pre[~go] == k], k)
             active = ig
         bar.update(t + 1)
 
@@ -435,5 +528,19 @@ def _invariant_residual(G: Landscape, centre: np.ndarray, radius_t: np.ndarray,
     ok = np.all(np.isfinite(uniq), axis=1) & np.all(np.isfinite(warm), axis=1)
     dist = np.full(uniq.shape[0], np.nan)
     if np.any(ok):
-        dist[ok] = distance_to_graph(G, uniq[ok], hint=warm[ok]).distance
+        dist[ok] = _referee(G, uniq[ok], warm[ok])
     return np.abs(dist[np.ravel(inv)].reshape(T1, n) - radius_t)
+
+
+def _referee(G: Landscape, pts: np.ndarray, warm: np.ndarray) -> np.ndarray:
+    """The referee's distances of ``pts``; where it fails on the batch (a centre far out,
+    say, where its polish does not converge) the batch is halved until the points it fails
+    on are alone, and those read NaN (not measured)."""
+    try:
+        with np.errstate(all="ignore"):
+            return np.asarray(distance_to_graph(G, pts, hint=warm).distance, dtype=float)
+    except (RuntimeError, ValueError, FloatingPointError, OverflowError):
+        if pts.shape[0] == 1:
+            return np.full(1, np.nan)
+        m = pts.shape[0] // 2
+        return np.concatenate([_referee(G, pts[:m], warm[:m]), _referee(G, pts[m:], warm[m:])])

@@ -3,7 +3,22 @@ r"""The bookkeeping of a run: the recorder of every step, the per-ball status te
 A ball whose state turns non-finite, that leaves the ``domain``, or whose
 :math:`|\theta|_\infty` exceeds :data:`DIVERGE_THETA` (or :math:`|f|` exceeds
 :data:`DIVERGE_LOSS`) is frozen at its last valid state and flagged (:func:`check_new`);
-the others go on.
+the others go on.  So is a ball whose next step would need a search window over the sample
+budget (:func:`window_samples`, status ``too_wide``): a step is checked before it is made.
+
+Budgets (:mod:`rollingball._budget`, read when a run starts, so raising them there works):
+
+* the recorded history, every ``(T+1, N, ...)`` array of :class:`Recorder` together, at most
+  :data:`rollingball._budget.MAX_ARRAY_BYTES` (1 GiB): a one-line ``ValueError`` before
+  anything is allocated (:func:`history_bytes`);
+* one ball's search window, at most :data:`rollingball._budget.MAX_GRID_POINTS` samples
+  (4 000 000): the exact projection scans :math:`|\theta - a| \le R` on a grid of spacing
+  :math:`h` (``resolution``), :math:`2R/h + 1` samples, with :math:`R \le |\tilde c - p_t|`
+  (the current footpoint :math:`p_t` is a graph point); the exact offset samples
+  :math:`\pi\rho/h_\rho` contact angles; the d-D contact solver walks to
+  :math:`\tilde c` in sub-steps of a quarter radius, at most :data:`MAX_SUBSTEPS`.  At the
+  start the radii and the resolution are parameters (over budget: a ``ValueError``); after
+  that a ball over budget is frozen with status ``too_wide``.
 """
 
 from __future__ import annotations
@@ -13,17 +28,55 @@ from collections.abc import Callable
 
 import numpy as np
 
+from rollingball import _budget
 from rollingball.engine.result import Status
 
 __all__ = ["Recorder", "check_new", "Progress", "ProgressCallback", "STATUS", "DIVERGE_THETA",
-           "DIVERGE_LOSS"]
+           "DIVERGE_LOSS", "TOO_WIDE", "MAX_SUBSTEPS", "history_bytes", "window_samples"]
 
 #: A ball with a larger max-norm iterate has diverged.
 DIVERGE_THETA = 1e8
 #: A ball with a larger |loss| has diverged.
 DIVERGE_LOSS = 1e150
-#: The status of each code of :func:`check_new`.
-STATUS = {0: Status.OK, 1: Status.DIVERGED, 2: Status.NON_FINITE, 3: Status.LEFT_BOX}
+#: Most quarter-radius sub-steps of one d-D offset solve (a step of 2500 radii).
+MAX_SUBSTEPS = 10_000
+#: The status code of a ball whose step would need a search window over budget.
+TOO_WIDE = 4
+#: The status of each code of :func:`check_new` (and :data:`TOO_WIDE`).
+STATUS = {0: Status.OK, 1: Status.DIVERGED, 2: Status.NON_FINITE, 3: Status.LEFT_BOX,
+          TOO_WIDE: Status.TOO_WIDE}
+# a grid index k = x / h must fit an int64 with room to spare
+_MAX_INDEX = 2.0**52
+
+
+def history_bytes(T: int, n: int, d: int) -> float:
+    """Bytes of the arrays :class:`Recorder` allocates: per step and ball, ``theta`` (d),
+    ``point`` and ``centre`` (d+1 each), six float or int64 columns and three booleans.
+
+    >>> history_bytes(10, 2, 1)
+    2002.0
+    """
+    return float(T + 1) * float(n) * (8.0 * (3 * d + 2 + 6) + 3.0)
+
+
+def window_samples(reach: np.ndarray, where: np.ndarray, h: float, rho: np.ndarray,
+                   h_offset: float) -> np.ndarray:
+    r"""Samples of the largest search window a step needs, per ball:
+
+    .. math::  \max\Big(\frac{2R}{h} + 1,\ \frac{\pi\rho}{h_\rho}\Big),
+
+    ``reach`` :math:`R` the distance from the point to project to a known graph point (it
+    bounds the projection's window), ``h`` the scan spacing, ``rho`` the radius and
+    ``h_offset`` the offset's spacing; ``inf`` where anything is not finite, or where a grid
+    index :math:`(|a| + R)/h` would not fit an int64 (``where`` the points' largest
+    :math:`|a|`).
+    """
+    with np.errstate(all="ignore"):
+        scan = 2.0 * reach / h + 1.0
+        offset = np.pi * rho / h_offset
+        out = np.maximum(scan, offset)
+        index = (where + reach) / h
+    return np.where(np.isfinite(out) & (index <= _MAX_INDEX), out, np.inf)
 #: A progress callback: called with (steps done, steps in all).
 ProgressCallback = Callable[[int, int], None]
 
@@ -32,6 +85,9 @@ class Recorder:
     """The arrays of a run of ``n`` balls for ``T`` steps in ``d`` dimensions."""
 
     def __init__(self, T: int, n: int, d: int) -> None:
+        _budget.check_array([history_bytes(T, n, d)], f"the recorded history of {T} steps x "
+                            f"{n} ball{'s' * (n != 1)} in {d}-D", itemsize=1,
+                            hint="use fewer steps or balls")
         self.theta = np.full((T + 1, n, d), np.nan)
         self.point = np.full((T + 1, n, d + 1), np.nan)
         self.centre = np.full((T + 1, n, d + 1), np.nan)
@@ -57,7 +113,7 @@ def check_new(theta, loss, extra, lo, hi) -> np.ndarray:
     code = np.zeros(theta.shape[0], dtype=np.int64)
     finite = np.all(np.isfinite(theta), axis=1) & np.isfinite(loss)
     for e in extra:
-        finite &= np.all(np.isfinite(e.reshape(e.shape[0], -1)), axis=1)
+        finite &= np.all(np.isfinite(e.reshape(e.shape[0], -1 if e.size else 0)), axis=1)
     with np.errstate(invalid="ignore"):
         big = (np.max(np.abs(theta), axis=1) > DIVERGE_THETA) | (np.abs(loss) > DIVERGE_LOSS)
         code[big] = 1

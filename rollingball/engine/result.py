@@ -73,6 +73,8 @@ class Status(enum.Enum):
     DIVERGED = ("diverged", "|theta| or |f| exceeded the divergence bound")
     NON_FINITE = ("non_finite", "a value (point, centre, loss or projection) became NaN or inf")
     LEFT_BOX = ("left_box", "the iterate left the domain")
+    TOO_WIDE = ("too_wide", "the next step's search window (projection, offset or contact "
+                "sub-steps) would exceed the sample budget")
 
     def __init__(self, code: str, message: str) -> None:
         self.code = code

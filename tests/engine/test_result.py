@@ -20,7 +20,8 @@ def result():
 def test_status_members_carry_messages():
     assert Status.OK.code == "ok" and "every step" in Status.OK.message
     assert Status.from_code("left_box") is Status.LEFT_BOX
-    assert {s.code for s in Status} == {"ok", "diverged", "non_finite", "left_box"}
+    assert {s.code for s in Status} == {"ok", "diverged", "non_finite", "left_box",
+                                         "too_wide"}
     with pytest.raises(ValueError):
         Status.from_code("exploded")
 
