@@ -132,7 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="rollingball",
         description="The Rolling Ball Optimizer: exact, fast, visible and checkable.",
     )
-    from rollingball import __version__
+    from rollingball import __version__  # deferred: the public face imports every layer
 
     parser.add_argument("--version", action="version", version=f"rollingball {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)

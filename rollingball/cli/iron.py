@@ -94,10 +94,10 @@ def _exact_text(cr) -> str:
 
 def _plot(path: str, L: Landscape, res, rc: float) -> None:
     try:
-        import matplotlib
+        import matplotlib  # deferred: optional dependency (extra anim)
 
         matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
+        import matplotlib.pyplot as plt  # deferred: optional dependency (extra anim)
     except ImportError:
         raise ValueError("--plot needs matplotlib (pip install 'rollingball[anim]')") from None
     fig, ax = plt.subplots(figsize=(6, 4))
