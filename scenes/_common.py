@@ -30,17 +30,74 @@ from manim import (
 )
 
 # ------------------------------------------------------------------------ palette
-BACKGROUND = "#0E1117"
-CURVE = "#E6E1D6"        # the loss graph
-OFFSET = "#F2C14E"       # the ironed landscape f_rho (dashed)
-BALL = "#4FC3F7"         # the ball, its centre and trace
-FOOT = "#FF8A4C"         # footpoints / contacts
-NORMAL = "#F5F5F5"       # normals
-GHOST = "#D67BFF"        # gradient descent (saturated violet: not read as grey)
-STEP = "#81C784"         # steps, critical radius
-DANGER = "#EF5350"       # unreachable arcs, collisions
-MUTED = "#8A93A6"        # axes, secondary text
-RADII = ["#4FC3F7", "#81C784", "#F2C14E", "#FF8A4C", "#EF5350", "#BA68C8"]
+#: The themes: role -> colour.  ``dark`` is for screens, ``light`` for slides and print.
+THEMES: dict[str, dict[str, object]] = {
+    "dark": dict(
+        BACKGROUND="#0E1117",
+        CURVE="#E6E1D6",     # the loss graph
+        OFFSET="#F2C14E",    # the ironed landscape f_rho (dashed)
+        BALL="#4FC3F7",      # the ball, its centre and trace
+        FOOT="#FF8A4C",      # footpoints / contacts
+        NORMAL="#F5F5F5",    # normals
+        GHOST="#D67BFF",     # gradient descent (saturated violet: not read as grey)
+        STEP="#81C784",      # steps, critical radius
+        DANGER="#EF5350",    # unreachable arcs, collisions
+        MUTED="#8A93A6",     # axes, secondary text
+        RADII=["#4FC3F7", "#81C784", "#F2C14E", "#FF8A4C", "#EF5350", "#BA68C8"],
+    ),
+    "light": dict(
+        BACKGROUND="#FFFFFF",
+        CURVE="#1F2430",
+        OFFSET="#B07800",
+        BALL="#0277BD",
+        FOOT="#E65100",
+        NORMAL="#37474F",
+        GHOST="#8E24AA",
+        STEP="#2E7D32",
+        DANGER="#C62828",
+        MUTED="#5F6B7A",
+        RADII=["#0277BD", "#2E7D32", "#B07800", "#E65100", "#C62828", "#6A1B9A"],
+    ),
+}
+#: Other colours a scene may use for a baseline overlay, by engine method.
+BASELINE_COLOURS = {"gd": "GHOST", "momentum": "#26A69A", "adam": "#EC407A", "sam": "#8D6E63"}
+
+
+class Palette:
+    """The current theme's colours (attributes named by role) and the font scale.
+
+    Scenes read ``PAL.BALL`` etc. when they draw, so :func:`use_theme` restyles every scene
+    without editing it.
+    """
+
+    def __init__(self):
+        self.use("dark")
+
+    def use(self, theme: str = "dark", font_scale: float = 1.0) -> Palette:
+        """Switch to ``theme`` (a name of :data:`THEMES`) and ``font_scale`` (> 0)."""
+        if theme not in THEMES:
+            raise ValueError(f"theme must be one of {', '.join(THEMES)}, got {theme!r}")
+        if not (np.isfinite(font_scale) and font_scale > 0):
+            raise ValueError(f"the font scale must be positive, got {font_scale!r}")
+        self.theme, self.font_scale = theme, float(font_scale)
+        for role, colour in THEMES[theme].items():
+            setattr(self, role, colour)
+        return self
+
+    def baseline(self, method: str) -> str:
+        """The colour of a baseline overlay (``gd`` is the ghost colour)."""
+        c = BASELINE_COLOURS.get(method, self.MUTED)
+        return getattr(self, c) if c.isupper() else c
+
+
+#: The palette every scene draws with.
+PAL = Palette()
+
+
+def use_theme(theme: str = "dark", font_scale: float = 1.0) -> Palette:
+    """Switch the palette every scene draws with (see :class:`Palette`)."""
+    return PAL.use(theme, font_scale)
+
 
 FONT = "DejaVu Sans"
 
@@ -68,21 +125,24 @@ def latex_available() -> bool:
     return shutil.which("latex") is not None and shutil.which("dvisvgm") is not None
 
 
-def label(tex: str, plain: str, font_size: float = 32, color=CURVE, **kwargs) -> Mobject:
+def label(tex: str, plain: str, font_size: float = 32, color=None, **kwargs) -> Mobject:
     """``MathTex(tex)`` with LaTeX, else ``Text(plain)`` (Unicode) at a matching size."""
+    color = PAL.CURVE if color is None else color
+    font_size = font_size * PAL.font_scale
     if latex_available():
         return RBMathTex(tex, font_size=font_size, color=color, **kwargs)
     return Text(plain, font=FONT, font_size=font_size * 0.8, color=color, **kwargs)
 
 
-def caption(text: str, font_size: float = 26, color=MUTED) -> Text:
+def caption(text: str, font_size: float = 26, color=None) -> Text:
     """Plain prose (always Text: no LaTeX needed for words)."""
-    return Text(text, font=FONT, font_size=font_size, color=color)
+    return Text(text, font=FONT, font_size=font_size * PAL.font_scale,
+                color=PAL.MUTED if color is None else color)
 
 
 def title(text: str) -> Text:
     """A scene title, top-left."""
-    t = Text(text, font=FONT, font_size=34, color=CURVE, weight="BOLD")
+    t = Text(text, font=FONT, font_size=34 * PAL.font_scale, color=PAL.CURVE, weight="BOLD")
     return t.to_corner(UP + LEFT, buff=0.35)
 
 
@@ -113,7 +173,7 @@ def equal_axes(x_range: Sequence[float], y_range: Sequence[float], unit: float,
         x_length=(x1 - x0) * unit,
         y_length=(y1 - y0) * unit,
         tips=False,
-        axis_config=dict(color=MUTED, stroke_width=1.5, include_ticks=numbers,
+        axis_config=dict(color=PAL.MUTED, stroke_width=1.5, include_ticks=numbers,
                          tick_size=0.05),
         **kwargs,
     )
@@ -138,10 +198,10 @@ def axis_numbers(axes: Axes, x_range: Sequence[float], y_range: Sequence[float],
     return out
 
 
-def polyline(axes: Axes, pts: np.ndarray, color=CURVE, width: float = 3.0,
+def polyline(axes: Axes, pts: np.ndarray, color=None, width: float = 3.0,
              z: float = 0.0) -> VMobject:
     """The polyline through ``pts`` (``(M, 2)`` in loss coordinates), exact at the samples."""
-    vm = VMobject(stroke_color=color, stroke_width=width)
+    vm = VMobject(stroke_color=PAL.CURVE if color is None else color, stroke_width=width)
     vm.set_points_as_corners(to_scene(axes, pts))
     vm.set_z_index(z)
     return vm
@@ -170,18 +230,20 @@ class Readout(VGroup):
     """
 
     def __init__(self, rows: Sequence[tuple[str, str, Callable[[], float], int]],
-                 font_size: float = 30, color=CURVE):
+                 font_size: float = 30, color=None):
         super().__init__()
         self.getters = []
         tex = latex_available()
+        color = PAL.CURVE if color is None else color
         for tex_label, plain_label, getter, decimals in rows:
-            lab = label(tex_label + "=", plain_label + " =", font_size=font_size, color=MUTED)
+            lab = label(tex_label + "=", plain_label + " =", font_size=font_size, color=PAL.MUTED)
             if tex:
-                num = DecimalNumber(getter(), num_decimal_places=decimals, font_size=font_size,
+                num = DecimalNumber(getter(), num_decimal_places=decimals,
+                                    font_size=font_size * PAL.font_scale,
                                     color=color, include_sign=False, mob_class=RBMathTex)
                 num.add_updater(lambda m, g=getter: m.set_value(g()))
             else:
-                num = _TextNumber(getter, decimals, font_size * 0.8, color)
+                num = _TextNumber(getter, decimals, font_size * 0.8 * PAL.font_scale, color)
             row = VGroup(lab, num)
             num.next_to(lab, RIGHT, buff=0.15)
             self.add(row)
@@ -230,8 +292,7 @@ def legend(items: Sequence[tuple[Mobject, Mobject]], buff: float = 0.2) -> VGrou
 
 
 __all__ = [
-    "BACKGROUND", "CURVE", "OFFSET", "BALL", "FOOT", "NORMAL", "GHOST", "STEP", "DANGER", "MUTED",
-    "RADII", "FONT", "TEX_TEMPLATE", "RBMathTex", "latex_available", "label", "caption",
-    "title", "axis_numbers", "fit_unit", "nice_step", "equal_axes", "polyline", "to_scene",
-    "axes_unit", "Readout", "legend",
+    "PAL", "THEMES", "Palette", "use_theme", "BASELINE_COLOURS", "FONT", "TEX_TEMPLATE",
+    "RBMathTex", "latex_available", "label", "caption", "title", "axis_numbers", "fit_unit",
+    "nice_step", "equal_axes", "polyline", "to_scene", "axes_unit", "Readout", "legend",
 ]

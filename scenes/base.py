@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 
 from manim import Scene, config
 
-from rollingball.scenes._common import BACKGROUND
+from rollingball.scenes._common import PAL, use_theme
 from rollingball.storyboard import SceneOptions, resolve_options
 
 __all__ = ["StoryboardScene"]
@@ -33,7 +33,9 @@ class StoryboardScene(Scene):
         scene_name: the registry name (:data:`rollingball.storyboard.SCENES`); default: the
             class name.
         options: option overrides (``loss``, ``radius``, ``lr``, ``steps``, ``starts``,
-            ``duration``, ``extra``).
+            ``duration``, ``extra``); ``extra`` may hold ``theme`` (``"dark"`` or
+            ``"light"``), ``font_scale`` (> 0) and ``baselines`` (engine methods to overlay,
+            e.g. ``("gd", "adam")``; RollingBall).
         data_words: what the data phase does, in the scene's words (``{steps}``,
             ``{radii}``, ``{loss}`` are filled in from the options).
 
@@ -69,8 +71,10 @@ class StoryboardScene(Scene):
     def setup(self) -> None:
         """Background, options and the data phase (with a progress line in the scene's words)."""
         super().setup()
-        self.camera.background_color = BACKGROUND
         self.opts = resolve_options(self.name, **dict(self.options or {}))
+        use_theme(self.opts.extra.get("theme", "dark"),
+                  float(self.opts.extra.get("font_scale", 1.0)))
+        self.camera.background_color = PAL.BACKGROUND
         words = self.data_words.format(steps=self.opts.steps, loss=self.opts.loss,
                                        radii=", ".join(f"{r:g}" for r in self.opts.radius))
         self.say(f"{words} ...")

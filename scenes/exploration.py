@@ -33,10 +33,7 @@ from matplotlib import colormaps
 
 from rollingball import storyboard
 from rollingball.scenes._common import (
-    CURVE,
-    GHOST,
-    MUTED,
-    RADII,
+    PAL,
     Readout,
     caption,
     label,
@@ -139,8 +136,8 @@ class Exploration(StoryboardScene):
         panels, images = [], []
         for k, (name, runs) in enumerate(d.runs.items()):
             img = heat_map(rgb, size)
-            frame = Rectangle(width=size, height=size, color=MUTED, stroke_width=1.5)
-            colour = GHOST if name == "GD" else RADII[(k - 1) % len(RADII)]
+            frame = Rectangle(width=size, height=size, color=PAL.MUTED, stroke_width=1.5)
+            colour = PAL.GHOST if name == "GD" else PAL.RADII[(k - 1) % len(PAL.RADII)]
             tag = (caption("gradient descent", 24, colour) if name == "GD" else
                    label(rf"\text{{RBO}},\ \rho = {name.split('=')[1]}",
                          f"RBO, ρ = {name.split('=')[1]}", 30, colour))
@@ -174,7 +171,7 @@ class Exploration(StoryboardScene):
                         hop = DashedLine(a, b, color=colour, stroke_width=1.2, dash_length=0.05)
                         hops.add(hop.set_stroke(opacity=0.0))
                         hop_steps.append(int(j))
-            starts = VGroup(*[Dot(to_panel(s), radius=0.03, color=CURVE) for s in d.starts])
+            starts = VGroup(*[Dot(to_panel(s), radius=0.03, color=PAL.CURVE) for s in d.starts])
 
             def grow(_m, runs=runs, trails=trails, heads=heads, to_panel=to_panel, hops=hops,
                      hop_steps=hop_steps):

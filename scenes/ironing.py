@@ -27,11 +27,7 @@ from manim import (
 
 from rollingball import storyboard
 from rollingball.scenes._common import (
-    CURVE,
-    DANGER,
-    MUTED,
-    OFFSET,
-    STEP,
+    PAL,
     caption,
     label,
     polyline,
@@ -56,12 +52,12 @@ class Ironing(StoryboardScene):
         ymin = float(min(d.f.min(), d.offsets.min())) - 0.2
         ymax = float(max(d.f.max(), d.offsets.max())) + 0.2
         left = Axes(x_range=[lo, hi, 1], y_range=[ymin, ymax, 1], x_length=7.4, y_length=4.6,
-                    tips=False, axis_config=dict(color=MUTED, stroke_width=1.5))
+                    tips=False, axis_config=dict(color=PAL.MUTED, stroke_width=1.5))
         left.to_corner(DOWN + LEFT, buff=0.5).shift(UP * 0.3)
         self.left_axes = left
-        graph = polyline(left, np.column_stack([d.xs, d.f]), CURVE, 1.2, z=1)
+        graph = polyline(left, np.column_stack([d.xs, d.f]), PAL.CURVE, 1.2, z=1)
         graph.set_stroke(opacity=0.55)
-        curves = [polyline(left, np.column_stack([d.xs, o]), OFFSET, 3.5, z=2)
+        curves = [polyline(left, np.column_stack([d.xs, o]), PAL.OFFSET, 3.5, z=2)
                   for o in d.offsets]
         self.offset_curves = curves
         name = caption(f"Fig. 2: {self.opts.landscape.name}:  f  and  f_ρ − ρ", 16)
@@ -75,7 +71,7 @@ class Ironing(StoryboardScene):
         left_x = caption("x", 18).next_to(left.c2p(hi, ymin), DOWN, buff=0.1).shift(DOWN * 0.0)
         left_x.next_to(lticks[int(np.floor(hi)) - int(np.ceil(lo))], RIGHT, buff=0.3)
 
-        rho_tags = [label(rf"\rho = {r:g}", f"ρ = {r:g}", 30, OFFSET) for r in d.radii]
+        rho_tags = [label(rf"\rho = {r:g}", f"ρ = {r:g}", 30, PAL.OFFSET) for r in d.radii]
         for tag in rho_tags:
             tag.next_to(left, UP, buff=0.2).align_to(left, RIGHT)
 
@@ -85,7 +81,7 @@ class Ironing(StoryboardScene):
         x1, y1 = float(np.ceil(lx.max())), 0.6
         right = Axes(x_range=[0, x1 - x0, 1], y_range=[0, y1 - y0, 1], x_length=4.6,
                      y_length=4.0, tips=False,
-                     axis_config=dict(color=MUTED, stroke_width=1.5))
+                     axis_config=dict(color=PAL.MUTED, stroke_width=1.5))
         right.to_corner(DOWN + RIGHT, buff=0.55).shift(UP * 0.3)
         self.right_axes = right
 
@@ -97,24 +93,24 @@ class Ironing(StoryboardScene):
             ticks.add(caption(f"{10.0 ** e:g}", 16).next_to(at(e, y0), DOWN, buff=0.1))
         for e in range(int(y0) + 1, 1):
             ticks.add(caption(f"{10.0 ** e:g}", 16).next_to(at(x0, e), LEFT, buff=0.1))
-        dcurve = polyline(right, np.column_stack([lx - x0, ly - y0]), STEP, 3.5, z=2)
+        dcurve = polyline(right, np.column_stack([lx - x0, ly - y0]), PAL.STEP, 3.5, z=2)
         rc = d.critical_radius
-        vline = DashedLine(at(np.log10(rc), y0), at(np.log10(rc), y1), color=DANGER,
+        vline = DashedLine(at(np.log10(rc), y0), at(np.log10(rc), y1), color=PAL.DANGER,
                            stroke_width=2)
         plateau = DashedLine(at(x0, np.log10(2.0)), at(np.log10(rc), np.log10(2.0)),
-                             color=MUTED, stroke_width=1.5)
-        rc_tag = label(rf"\rho_c = {rc:.3g}", f"ρ_c = {rc:.3g}", 26, DANGER)
+                             color=PAL.MUTED, stroke_width=1.5)
+        rc_tag = label(rf"\rho_c = {rc:.3g}", f"ρ_c = {rc:.3g}", 26, PAL.DANGER)
         rc_tag.next_to(at(np.log10(rc), y0 + 0.35), RIGHT, buff=0.1)
         # the plateau's words above its line, left of the critical radius (never crossed)
-        pl_tag = caption("plateau\nΔ = 2", 16, CURVE).next_to(plateau, UP, buff=0.1)
+        pl_tag = caption("plateau\nΔ = 2", 16, PAL.CURVE).next_to(plateau, UP, buff=0.1)
         pl_tag.align_to(plateau, LEFT).shift(RIGHT * 0.1)
         # the decay's words below the curve's tail, and the kink where rho passes 3 pi
         k = int(np.argmin(np.abs(d.delta_rho - 3 * np.pi)))
-        slope = caption("decay  ∼ 1/ρ", 18, STEP).next_to(at(lx[-1], ly[-1]), DOWN, buff=0.15)
-        kink = caption("kink at ρ = 3π:\nthe ball spans the\ndomain's half-width", 13, MUTED)
+        slope = caption("decay  ∼ 1/ρ", 18, PAL.STEP).next_to(at(lx[-1], ly[-1]), DOWN, buff=0.15)
+        kink = caption("kink at ρ = 3π:\nthe ball spans the\ndomain's half-width", 13, PAL.MUTED)
         kink.next_to(at(lx[k], ly[k]), UR, buff=0.08)
         r_name = label(r"\text{Fig. 3: }\Delta(\rho)\ \text{of}\ \sin\ \text{on}\ [-3\pi,3\pi]",
-                       "Fig. 3: Δ(ρ) of sin on [−3π, 3π]", 24, CURVE)
+                       "Fig. 3: Δ(ρ) of sin on [−3π, 3π]", 24, PAL.CURVE)
         r_name.next_to(right, UP, buff=0.25).align_to(right, RIGHT)
         xlab = caption("ρ", 20).next_to(ticks[: int(x1 - x0) + 1], DOWN, buff=0.1)
         ylab = caption("Δ", 20).next_to(right.y_axis, UP, buff=0.1)

@@ -37,12 +37,7 @@ from manim import (
 
 from rollingball import storyboard
 from rollingball.scenes._common import (
-    BALL,
-    CURVE,
-    FOOT,
-    GHOST,
-    NORMAL,
-    OFFSET,
+    PAL,
     Readout,
     axis_numbers,
     caption,
@@ -75,8 +70,8 @@ class RollingBall(StoryboardScene):
         self.axes, self.unit = ax, unit
         numbers = axis_numbers(ax, d.x_range, d.y_range)
 
-        graph = polyline(ax, d.curve, CURVE, 3.5, z=2)
-        offset = DashedVMobject(polyline(ax, d.offset, OFFSET, 2.5), num_dashes=90,
+        graph = polyline(ax, d.curve, PAL.CURVE, 3.5, z=2)
+        offset = DashedVMobject(polyline(ax, d.offset, PAL.OFFSET, 2.5), num_dashes=90,
                                 dashed_ratio=0.55)
         self.graph, self.offset_curve = graph, offset
         head = title("The rolling ball optimizer")
@@ -90,14 +85,16 @@ class RollingBall(StoryboardScene):
         def state():
             return d.frame(t.get_value())
 
-        ball = Circle(radius=rho * unit, color=BALL, stroke_width=3.5)
-        ball.set_fill(BALL, opacity=0.16)
-        centre = Dot(radius=0.055, color=BALL)
-        foot = Dot(radius=0.07, color=FOOT).set_z_index(5)
-        normal = Line(ORIGIN3, ORIGIN3 + np.array([0, 1e-3, 0]), color=NORMAL, stroke_width=2)
-        trace = VMobject(stroke_color=BALL, stroke_width=2.5, stroke_opacity=0.8)
-        ghost = Dot(radius=0.08, color=GHOST, fill_opacity=0.95).set_z_index(4)
-        ghost_trace = VMobject(stroke_color=GHOST, stroke_width=2.5, stroke_opacity=0.7)
+        ball = Circle(radius=rho * unit, color=PAL.BALL, stroke_width=3.5)
+        ball.set_fill(PAL.BALL, opacity=0.16)
+        centre = Dot(radius=0.055, color=PAL.BALL)
+        foot = Dot(radius=0.07, color=PAL.FOOT).set_z_index(5)
+        normal = Line(ORIGIN3, ORIGIN3 + np.array([0, 1e-3, 0]), color=PAL.NORMAL, stroke_width=2)
+        trace = VMobject(stroke_color=PAL.BALL, stroke_width=2.5, stroke_opacity=0.8)
+        ghosts = {m: (Dot(radius=0.08, color=PAL.baseline(m), fill_opacity=0.95).set_z_index(4),
+                      VMobject(stroke_color=PAL.baseline(m), stroke_width=2.5, stroke_opacity=0.7))
+                  for m in d.baselines}
+        ghost = next(iter(ghosts.values()))[0] if ghosts else Dot(radius=0.0)
         self.ball, self.centre_dot, self.foot, self.normal = ball, centre, foot, normal
         self.ghost = ghost
 
@@ -112,14 +109,17 @@ class RollingBall(StoryboardScene):
             k = int(np.floor(t.get_value()))
             pts = np.vstack([d.rbo.centre[: k + 1], s["centre"][None, :]])
             trace.set_points_as_corners(to_scene(ax, pts))
-            g = d.gd_point(t.get_value())
-            ghost.move_to(to_scene(ax, g))
-            gpts = np.column_stack([d.gd.theta[: k + 1], opts.landscape.f(d.gd.theta[: k + 1])])
-            ghost_trace.set_points_as_corners(to_scene(ax, np.vstack([gpts, g[None, :]])))
+            for m, (dot, trail) in ghosts.items():
+                run = d.baselines[m]
+                g = d.baseline_point(run, t.get_value())
+                dot.move_to(to_scene(ax, g))
+                gpts = np.column_stack([run.theta[: k + 1], opts.landscape.f(run.theta[: k + 1])])
+                trail.set_points_as_corners(to_scene(ax, np.vstack([gpts, g[None, :]])))
 
         place()
         self.place = place
-        rig = VGroup(ghost_trace, ghost, trace, normal, ball, centre, foot)
+        rig = VGroup(*[mob for pair in ghosts.values() for mob in pair[::-1]], trace, normal,
+                     ball, centre, foot)
         rig.add_updater(place)
 
         readout = Readout([
@@ -131,15 +131,15 @@ class RollingBall(StoryboardScene):
         self.readout = readout
 
         keys = legend([
-            (Line(LEFT * 0.25, RIGHT * 0.25, color=CURVE, stroke_width=3.5),
+            (Line(LEFT * 0.25, RIGHT * 0.25, color=PAL.CURVE, stroke_width=3.5),
              caption("loss  f", 20)),
-            (DashedVMobject(Line(LEFT * 0.25, RIGHT * 0.25, color=OFFSET, stroke_width=2.5),
+            (DashedVMobject(Line(LEFT * 0.25, RIGHT * 0.25, color=PAL.OFFSET, stroke_width=2.5),
                             num_dashes=3),
              caption("ironed landscape  fᵨ", 20)),
-            (Dot(radius=0.07, color=BALL), caption(f"ball centre (RBO, ρ = {rho:g})", 20)),
-            (Dot(radius=0.07, color=FOOT), caption("footpoint (contact)", 20)),
-            (Dot(radius=0.07, color=GHOST, fill_opacity=0.95),
-             caption("gradient descent, same start", 20)),
+            (Dot(radius=0.07, color=PAL.BALL), caption(f"ball centre (RBO, ρ = {rho:g})", 20)),
+            (Dot(radius=0.07, color=PAL.FOOT), caption("footpoint (contact)", 20)),
+            *[(Dot(radius=0.07, color=PAL.baseline(m), fill_opacity=0.95),
+               caption(f"{_LONG.get(m, m)}, same start", 20)) for m in d.baselines],
         ], buff=0.1)
         keys.to_corner(DR, buff=0.4)  # the right column: readout, results, legend
         self.legend = keys
@@ -156,9 +156,10 @@ class RollingBall(StoryboardScene):
         self.wait(1.0)
         final = VGroup(
             label(rf"\text{{RBO: }}\theta_T = {d.rbo.theta[-1]:.3f}",
-                  f"RBO: θ_T = {d.rbo.theta[-1]:.3f}", font_size=26, color=BALL),
-            label(rf"\text{{GD: }}\theta_T = {d.gd.theta[-1]:.3f}",
-                  f"GD: θ_T = {d.gd.theta[-1]:.3f}", font_size=26, color=GHOST),
+                  f"RBO: θ_T = {d.rbo.theta[-1]:.3f}", font_size=26, color=PAL.BALL),
+            *[label(rf"\text{{{_NAMES[m]}: }}\theta_T = {run.theta[-1]:.3f}",
+                    f"{_NAMES[m]}: θ_T = {run.theta[-1]:.3f}", font_size=26,
+                    color=PAL.baseline(m)) for m, run in d.baselines.items()],
         ).arrange(DOWN, aligned_edge=RIGHT, buff=0.12)
         final.next_to(readout, DOWN, aligned_edge=RIGHT, buff=0.35)
         self.play(FadeIn(final, shift=UP * 0.1), run_time=0.6, beat="where they rest")
@@ -192,17 +193,21 @@ class RollingBall(StoryboardScene):
         """The contact's jump into step ``j``: a dashed arc from the old contact to the new,
         a flash at the new one and a caption that fades."""
         a, b = to_scene(ax, d.rbo.footpoint[j - 1]), to_scene(ax, d.rbo.footpoint[j])
-        hop = DashedVMobject(ArcBetweenPoints(a, b, angle=-np.pi / 3, color=FOOT,
+        hop = DashedVMobject(ArcBetweenPoints(a, b, angle=-np.pi / 3, color=PAL.FOOT,
                                               stroke_width=2.5), num_dashes=14)
         words = ("resting on two contacts: the footpoint alternates" if rests else
                  "the contact jumps: the ball touches the graph at two points")
-        note = caption(words, 20, FOOT).next_to(self.axes, UP, buff=0.15)
-        self.play(Create(hop), Flash(b, color=FOOT, line_length=0.18, flash_radius=0.22),
+        note = caption(words, 20, PAL.FOOT).next_to(self.axes, UP, buff=0.15)
+        self.play(Create(hop), Flash(b, color=PAL.FOOT, line_length=0.18, flash_radius=0.22),
                   FadeIn(note), run_time=0.6, beat="a contact jump")
         self.play(FadeOut(hop), FadeOut(note), run_time=0.4, beat="a contact jump")
 
 
 ORIGIN3 = np.zeros(3)
+#: How the legend and the results name the baselines.
+_NAMES = {"gd": "GD", "momentum": "momentum", "adam": "Adam", "sam": "SAM"}
+_LONG = {"gd": "gradient descent", "momentum": "heavy-ball momentum", "adam": "Adam",
+         "sam": "SAM"}
 
 
 __all__ = ["RollingBall"]

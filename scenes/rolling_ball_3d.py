@@ -34,11 +34,8 @@ from manim import (
 
 from rollingball import storyboard
 from rollingball.scenes._common import (
-    BALL,
     FONT,
-    FOOT,
-    GHOST,
-    MUTED,
+    PAL,
     Readout,
     caption,
     label,
@@ -72,13 +69,13 @@ class RollingBall3D(StoryboardScene, ThreeDScene):
                         x_length=(d.x_range[1] - d.x_range[0]) * unit,
                         y_length=(d.y_range[1] - d.y_range[0]) * unit,
                         z_length=(d.z_range[1] - d.z_range[0]) * unit,
-                        axis_config=dict(color=MUTED, stroke_width=1, include_tip=False))
+                        axis_config=dict(color=PAL.MUTED, stroke_width=1, include_tip=False))
         ax.shift(IN * 2.0)
         self.axes, self.unit = ax, unit
         axis_words = VGroup(
-            Text("x", font=FONT, font_size=28, color=MUTED).move_to(
+            Text("x", font=FONT, font_size=28, color=PAL.MUTED).move_to(
                 ax.c2p(d.x_range[1] + 0.4, 0, d.z_range[0])),
-            Text("y", font=FONT, font_size=28, color=MUTED).move_to(
+            Text("y", font=FONT, font_size=28, color=PAL.MUTED).move_to(
                 ax.c2p(0, d.y_range[1] + 0.4, d.z_range[0])),
         )
 
@@ -91,7 +88,7 @@ class RollingBall3D(StoryboardScene, ThreeDScene):
                           stroke_width=0.4)
         self.surface = surface
         sphere = Sphere(radius=rho * unit, resolution=(10, 20), fill_opacity=1.0,
-                        checkerboard_colors=[BALL, "#2E9CCF"], stroke_width=0)
+                        checkerboard_colors=[PAL.BALL, "#2E9CCF"], stroke_width=0)
         # depth-sort the sphere's faces as if a radius nearer the camera: the surface then
         # never paints over the ball's lower half (it rests on the surface, it is not sunk)
         lift = rho * unit
@@ -99,9 +96,9 @@ class RollingBall3D(StoryboardScene, ThreeDScene):
             face.get_z_index_reference_point = (
                 lambda f=face: type(f).get_z_index_reference_point(f)
                 + self.camera.get_rotation_matrix()[2] * lift)
-        foot = Dot3D(radius=0.05, color=FOOT)
-        trace = VMobject(stroke_color=BALL, stroke_width=3)
-        ghost = Dot3D(radius=0.06, color=GHOST)
+        foot = Dot3D(radius=0.05, color=PAL.FOOT)
+        trace = VMobject(stroke_color=PAL.BALL, stroke_width=3)
+        ghost = Dot3D(radius=0.06, color=PAL.GHOST)
         self.sphere, self.foot = sphere, foot
         t = ValueTracker(0.0)
         self.tracker = t
@@ -125,7 +122,7 @@ class RollingBall3D(StoryboardScene, ThreeDScene):
         rig = VGroup(trace, sphere, foot, ghost)
         rig.add_updater(place)
         head = title("A ball rolling on a surface")
-        sub = VGroup(label("f = " + sp.latex(L.expr), "f = " + _plain(L.expr), 24, MUTED),
+        sub = VGroup(label("f = " + sp.latex(L.expr), "f = " + _plain(L.expr), 24, PAL.MUTED),
                      caption(f"ρ = {rho:g},  η = {self.opts.lr:g}", 22))
         sub.arrange(RIGHT, buff=0.4)
         sub.next_to(head, DOWN, buff=0.12).align_to(head, LEFT)

@@ -33,11 +33,7 @@ from scipy.optimize import minimize_scalar
 
 from rollingball import storyboard
 from rollingball.scenes._common import (
-    BALL,
-    CURVE,
-    DANGER,
-    FOOT,
-    MUTED,
+    PAL,
     Readout,
     caption,
     equal_axes,
@@ -65,7 +61,7 @@ class Unreachable(StoryboardScene):
         ax = equal_axes(d.x_range, d.y_range, unit, numbers=False)
         ax.to_edge(DOWN, buff=0.3)
         self.axes, self.unit = ax, unit
-        graph = polyline(ax, np.column_stack([d.xs, d.f]), CURVE, 3.0, z=1)
+        graph = polyline(ax, np.column_stack([d.xs, d.f]), PAL.CURVE, 3.0, z=1)
         self.graph = graph
         head = title("Unreachable points")
         sub = caption("red: points no ball of radius ρ can touch from above", 22)
@@ -73,18 +69,18 @@ class Unreachable(StoryboardScene):
 
         # the rho scale with the critical radius marked
         r_hi = float(max(d.radii)) * 1.1
-        scale = NumberLine(x_range=[0, r_hi, 0.5], length=4.6, color=MUTED,
+        scale = NumberLine(x_range=[0, r_hi, 0.5], length=4.6, color=PAL.MUTED,
                            include_numbers=False, stroke_width=1.5)
         scale.to_corner(UP + RIGHT, buff=0.5).shift(DOWN * 0.25)
         for v in np.arange(0, r_hi + 1e-9, 1.0):
             scale.add(caption(f"{v:g}", 18).next_to(scale.n2p(v), DOWN, buff=0.15))
         rc = d.critical_radius
-        rc_mark = Line(scale.n2p(rc) + DOWN * 0.18, scale.n2p(rc) + UP * 0.18, color=DANGER,
+        rc_mark = Line(scale.n2p(rc) + DOWN * 0.18, scale.n2p(rc) + UP * 0.18, color=PAL.DANGER,
                        stroke_width=4)
-        rc_tag = label(rf"\rho_c = {rc:.3g}", f"ρ_c = {rc:.3g}", 24, DANGER)
+        rc_tag = label(rf"\rho_c = {rc:.3g}", f"ρ_c = {rc:.3g}", 24, PAL.DANGER)
         rc_tag.next_to(rc_mark, UP, buff=0.08)
         r_tracker = ValueTracker(float(d.radii[0]))
-        pointer = Triangle(color=BALL, fill_opacity=1).scale(0.08).rotate(np.pi)
+        pointer = Triangle(color=PAL.BALL, fill_opacity=1).scale(0.08).rotate(np.pi)
         pointer.add_updater(lambda m: m.move_to(scale.n2p(r_tracker.get_value()) + UP * 0.16))
         readout = Readout([(r"\rho", "ρ", r_tracker.get_value, 2)], font_size=28)
         readout.next_to(scale, DOWN, buff=0.5).align_to(scale, LEFT)
@@ -95,22 +91,22 @@ class Unreachable(StoryboardScene):
         trough = float(minimize_scalar(lambda x: float(L.f(x)), method="bounded", bounds=(
             d.xs[max(i - 1, 0)], d.xs[min(i + 1, d.xs.size - 1)]), options=dict(xatol=1e-10)).x)
         self.trough = trough
-        ball = Circle(radius=1.0, color=BALL, stroke_width=3)
-        ball.set_fill(BALL, opacity=0.14)
-        foot = Dot(radius=0.06, color=FOOT).set_z_index(5)
+        ball = Circle(radius=1.0, color=PAL.BALL, stroke_width=3)
+        ball.set_fill(PAL.BALL, opacity=0.14)
+        foot = Dot(radius=0.06, color=PAL.FOOT).set_z_index(5)
         arcs = VGroup()
         self.ball, self.foot, self.arcs = ball, foot, arcs
 
         def place(_m=None):
             rho = r_tracker.get_value()
             c, p = storyboard.ball_at(L, trough, rho)
-            ball.become(Circle(radius=rho * unit, color=BALL, stroke_width=3)
-                        .set_fill(BALL, opacity=0.14).move_to(to_scene(ax, c)))
+            ball.become(Circle(radius=rho * unit, color=PAL.BALL, stroke_width=3)
+                        .set_fill(PAL.BALL, opacity=0.14).move_to(to_scene(ax, c)))
             foot.move_to(to_scene(ax, p))
             new = VGroup()
             for a, b in d.intervals_at(rho):
                 xs = np.linspace(a, b, max(8, int(60 * (b - a))))
-                arc = VMobject(stroke_color=DANGER, stroke_width=7).set_z_index(3)
+                arc = VMobject(stroke_color=PAL.DANGER, stroke_width=7).set_z_index(3)
                 arc.set_points_as_corners(to_scene(ax, np.column_stack([xs, L.f(xs)])))
                 new.add(arc)
             arcs.submobjects = list(new.submobjects)

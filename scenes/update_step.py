@@ -35,13 +35,7 @@ from manim import (
 
 from rollingball import storyboard
 from rollingball.scenes._common import (
-    BALL,
-    CURVE,
-    DANGER,
-    FOOT,
-    MUTED,
-    NORMAL,
-    STEP,
+    PAL,
     caption,
     equal_axes,
     fit_unit,
@@ -69,28 +63,28 @@ class UpdateStep(StoryboardScene):
         ax = equal_axes(d.x_range, d.y_range, unit, numbers=False)
         ax.to_corner(DL, buff=0.35)
         self.axes, self.unit = ax, unit
-        graph = polyline(ax, d.curve, CURVE, 3.5, z=1)
+        graph = polyline(ax, d.curve, PAL.CURVE, 3.5, z=1)
         self.graph = graph
         head = title("One step of the rolling ball")
 
         P = {k: to_scene(ax, getattr(d, k)) for k in ("p", "c", "c_tilde", "p_next", "c_next")}
-        ball = Circle(radius=rho * unit, color=BALL, stroke_width=3.5).move_to(P["c"])
-        ball.set_fill(BALL, opacity=0.15)
-        cand = DashedVMobject(Circle(radius=rho * unit, color=DANGER, stroke_width=3),
+        ball = Circle(radius=rho * unit, color=PAL.BALL, stroke_width=3.5).move_to(P["c"])
+        ball.set_fill(PAL.BALL, opacity=0.15)
+        cand = DashedVMobject(Circle(radius=rho * unit, color=PAL.DANGER, stroke_width=3),
                               num_dashes=40).move_to(P["c_tilde"])
-        new_ball = Circle(radius=rho * unit, color=STEP, stroke_width=3.5).move_to(P["c_next"])
-        new_ball.set_fill(STEP, opacity=0.15)
+        new_ball = Circle(radius=rho * unit, color=PAL.STEP, stroke_width=3.5).move_to(P["c_next"])
+        new_ball.set_fill(PAL.STEP, opacity=0.15)
         self.ball, self.candidate, self.new_ball = ball, cand, new_ball
 
         dot = {k: Dot(P[k], radius=0.065, color=c).set_z_index(5) for k, c in
-               (("p", FOOT), ("c", BALL), ("c_tilde", DANGER), ("p_next", FOOT),
-                ("c_next", STEP))}
+               (("p", PAL.FOOT), ("c", PAL.BALL), ("c_tilde", PAL.DANGER), ("p_next", PAL.FOOT),
+                ("c_next", PAL.STEP))}
         self.dots = dot
-        normal = Line(P["p"], P["c"], color=NORMAL, stroke_width=2.5)
-        step = Arrow(P["c"], P["c_tilde"], buff=0, color=STEP, stroke_width=5,
+        normal = Line(P["p"], P["c"], color=PAL.NORMAL, stroke_width=2.5)
+        step = Arrow(P["c"], P["c_tilde"], buff=0, color=PAL.STEP, stroke_width=5,
                      max_tip_length_to_length_ratio=0.18)
-        proj = DashedLine(P["c_tilde"], P["p_next"], color=DANGER, stroke_width=2.5)
-        normal2 = Line(P["p_next"], P["c_next"], color=NORMAL, stroke_width=2.5)
+        proj = DashedLine(P["c_tilde"], P["p_next"], color=PAL.DANGER, stroke_width=2.5)
+        normal2 = Line(P["p_next"], P["c_next"], color=PAL.NORMAL, stroke_width=2.5)
 
         r = rho * unit
         ring = np.stack([np.cos(np.linspace(0, 2 * np.pi, 64)),
@@ -151,28 +145,28 @@ class UpdateStep(StoryboardScene):
         def tag(key, tex, plain, color):
             return place(label(tex, plain, font_size=28, color=color), P[key], inside_ok=False)
 
-        t_rho = place(label(r"\rho\,\nu", "ρ ν", font_size=26, color=NORMAL),
+        t_rho = place(label(r"\rho\,\nu", "ρ ν", font_size=26, color=PAL.NORMAL),
                       0.5 * (P["p"] + P["c"]), gap=0.1)
-        t_c = tag("c", "c_t", "c_t", BALL)
-        t_cn = tag("c_next", "c_{t+1}", "c_{t+1}", STEP)
-        t_ct = tag("c_tilde", r"\tilde c_{t+1}", "c̃_{t+1}", DANGER)
-        t_p = place(label("p_t", "p_t", font_size=28, color=FOOT), P["p"], inside_ok=False)
-        t_pn = place(label("p_{t+1}", "p_{t+1}", font_size=28, color=FOOT), P["p_next"],
+        t_c = tag("c", "c_t", "c_t", PAL.BALL)
+        t_cn = tag("c_next", "c_{t+1}", "c_{t+1}", PAL.STEP)
+        t_ct = tag("c_tilde", r"\tilde c_{t+1}", "c̃_{t+1}", PAL.DANGER)
+        t_p = place(label("p_t", "p_t", font_size=28, color=PAL.FOOT), P["p"], inside_ok=False)
+        t_pn = place(label("p_{t+1}", "p_{t+1}", font_size=28, color=PAL.FOOT), P["p_next"],
                      inside_ok=False)
         mid = 0.5 * (P["c"] + P["c_tilde"])
-        t_step = place(label(r"-\eta\,\tau(p_t)", "−η τ(p_t)", font_size=28, color=STEP), mid,
+        t_step = place(label(r"-\eta\,\tau(p_t)", "−η τ(p_t)", font_size=28, color=PAL.STEP), mid,
                        gap=0.2, inside_ok=False)  # outside every ball: none hides its sign
         self.tags = VGroup(t_p, t_c, t_ct, t_pn, t_cn, t_step, t_rho)
         self.leaders = leaders
 
         eqs = VGroup(
-            label(r"c_t = p_t + \rho\,\nu(p_t)", "c_t = p_t + ρ ν(p_t)", 30, BALL),
+            label(r"c_t = p_t + \rho\,\nu(p_t)", "c_t = p_t + ρ ν(p_t)", 30, PAL.BALL),
             label(r"\tilde c_{t+1} = c_t - \eta\,\tau(p_t)", "c̃_{t+1} = c_t − η τ(p_t)", 30,
-                  DANGER),
+                  PAL.DANGER),
             label(r"p_{t+1} = \mathrm{proj}_\Gamma\, \tilde c_{t+1}",
-                  "p_{t+1} = proj_Γ c̃_{t+1}", 30, FOOT),
+                  "p_{t+1} = proj_Γ c̃_{t+1}", 30, PAL.FOOT),
             label(r"c_{t+1} = p_{t+1} + \rho\,\nu(p_{t+1})", "c_{t+1} = p_{t+1} + ρ ν(p_{t+1})",
-                  30, STEP),
+                  30, PAL.STEP),
         ).arrange(DOWN, aligned_edge=LEFT, buff=0.35)
         nums = VGroup(*[caption(f"({n})", 20) for n in ("6", "7", "8", "6")])
         for e, n in zip(eqs, nums, strict=True):
@@ -192,7 +186,7 @@ class UpdateStep(StoryboardScene):
                   FadeIn(nums[1]), run_time=1.0, beat="Eq. 7: the step")
         self.play(Create(cand), FadeIn(dot["c_tilde"]), FadeIn(shown(t_ct)), run_time=0.8,
                   beat="the candidate ball")
-        self.play(Indicate(graph, color=DANGER, scale_factor=1.0), run_time=0.8,
+        self.play(Indicate(graph, color=PAL.DANGER, scale_factor=1.0), run_time=0.8,
                   beat="it cuts the graph")
         self.current_beat = "Eq. 8: the projection"
         self.play(Create(proj), FadeIn(dot["p_next"]), FadeIn(shown(t_pn)), FadeIn(eqs[2]),
@@ -202,7 +196,7 @@ class UpdateStep(StoryboardScene):
                   FadeIn(eqs[3]), FadeIn(nums[3]), run_time=1.0)
         self.current_beat = "summary"
         self.play(FadeOut(cand), ball.animate.set_stroke(opacity=0.35).set_fill(opacity=0.05),
-                  FadeIn(note), FadeIn(SurroundingRectangle(panel, color=MUTED, buff=0.2,
+                  FadeIn(note), FadeIn(SurroundingRectangle(panel, color=PAL.MUTED, buff=0.2,
                                                             stroke_width=1)), run_time=0.8)
         self.add(cand.set_stroke(opacity=0.3))  # keep a faint trace of the candidate
         self.wait(1.5 * self.opts.duration)

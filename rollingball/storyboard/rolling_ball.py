@@ -7,10 +7,11 @@ offset (:func:`rollingball.storyboard.paths.ball_at`), so it is tangent in every
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
+from rollingball.engine.baselines import BASELINES
 from rollingball.numeric.offset import upper_offset
 from rollingball.storyboard.options import SceneOptions
 from rollingball.storyboard.paths import (
@@ -37,6 +38,8 @@ class RollingBallData:
         rbo: the ball's trajectory (engine, method "rbo").
         gd: the gradient-descent ghost from the same start (engine, method "gd").
         jumps: the steps at which the ball's contact jumps (:func:`contact_jumps`).
+        baselines: engine method -> its run from the same start, the overlays (default
+            ``{"gd": gd}``; ``options.extra["baselines"]`` chooses, e.g. ``("gd", "adam")``).
     """
 
     options: SceneOptions
@@ -47,6 +50,7 @@ class RollingBallData:
     rbo: Trajectory
     gd: Trajectory
     jumps: np.ndarray
+    baselines: dict[str, Trajectory] = field(default_factory=dict)
 
     @property
     def radius(self) -> float:
@@ -71,11 +75,16 @@ class RollingBallData:
     def gd_point(self, t: float) -> np.ndarray:
         """The ghost's point at fractional step ``t`` (linear between its steps, on the graph
         at its steps)."""
-        T = self.gd.steps
+        return self.baseline_point(self.gd, t)
+
+    def baseline_point(self, run: Trajectory, t: float) -> np.ndarray:
+        """A baseline's point :math:`(x, f(x))` at fractional step ``t``, ``x`` linear
+        between its iterates."""
+        T = run.steps
         t = float(np.clip(t, 0.0, T))
         i = min(int(np.floor(t)), T - 1) if T > 0 else 0
         w = t - i
-        x = (1 - w) * self.gd.theta[i] + w * self.gd.theta[min(i + 1, T)]
+        x = (1 - w) * run.theta[i] + w * run.theta[min(i + 1, T)]
         return np.array([x, float(self.options.landscape.f(x))])
 
 
@@ -87,7 +96,15 @@ def rolling_ball_data(options: SceneOptions, samples: int = 800) -> RollingBallD
     x0 = options.starts_array(1)[:1]
     rbo = roll_path(L, x0, rho, options.lr, options.steps, "rbo")[0]
     gd = roll_path(L, x0, rho, options.lr, options.steps, "gd")[0]
-    lo, hi = window_1d([rbo.centre[:, 0], rbo.footpoint[:, 0], gd.theta], pad=rho + 0.3)
+    names = tuple(options.extra.get("baselines", ("gd",)))
+    unknown = [m for m in names if m not in BASELINES]
+    if unknown:
+        raise ValueError(f"unknown baseline(s) {', '.join(map(str, unknown))}; baselines: "
+                         f"{', '.join(BASELINES)}")
+    baselines = {m: gd if m == "gd" else roll_path(L, x0, rho, options.lr, options.steps, m)[0]
+                 for m in names}
+    lo, hi = window_1d([rbo.centre[:, 0], rbo.footpoint[:, 0], gd.theta,
+                        *[b.theta for b in baselines.values()]], pad=rho + 0.3)
     (dlo, dhi), = L.domain  # show some landscape either side, within the domain
     lo, hi = min(lo, max(dlo, lo - 4.0)), max(hi, min(dhi, hi + 4.0))
     if hi - lo > 12.0:
@@ -97,7 +114,8 @@ def rolling_ball_data(options: SceneOptions, samples: int = 800) -> RollingBallD
     # the window's height is the ball's: up to its highest top; the x window shrinks to the
     # stretch around the path where f_rho stays below that (so the plot is wide, not tall)
     yhi = float(np.max(rbo.centre[:, 1])) + rho + 0.2
-    path = np.concatenate([rbo.centre[:, 0], rbo.footpoint[:, 0], gd.theta])
+    path = np.concatenate([rbo.centre[:, 0], rbo.footpoint[:, 0], gd.theta,
+                           *[b.theta for b in baselines.values()]])
     inside = (off <= yhi) | ((xs >= path.min()) & (xs <= path.max()))
     i0 = int(np.searchsorted(xs, path.min()))
     a, b = min(i0, xs.size - 1), min(i0, xs.size - 1)
@@ -112,4 +130,4 @@ def rolling_ball_data(options: SceneOptions, samples: int = 800) -> RollingBallD
     ylo = float(min(np.min(fx), np.min(rbo.loss))) - 0.3
     yhi = max(yhi, float(np.max(off)) + 0.1)
     return RollingBallData(options, (lo, hi), (ylo, yhi), np.stack([xs, fx], -1),
-                           np.stack([xs, off], -1), rbo, gd, contact_jumps(rbo))
+                           np.stack([xs, off], -1), rbo, gd, contact_jumps(rbo), baselines)

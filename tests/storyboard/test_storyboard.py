@@ -251,3 +251,19 @@ def test_paced_steps_spend_time_where_the_ball_moves():
     half = np.searchsorted(np.cumsum(w) / w.sum(), 0.5) + 1
     assert storyboard.paced_steps(d.rbo, 0.5) == pytest.approx(half, abs=1)
     assert storyboard.paced_steps(d.rbo, 0.5) < 0.75 * d.rbo.steps  # not half the clip at rest
+
+
+def test_rolling_ball_baselines_are_the_engine_s():
+    opts = storyboard.resolve_options("RollingBall", steps=8,
+                                      extra={"baselines": ["gd", "adam", "momentum"]})
+    d = storyboard.rolling_ball_data(opts)
+    assert list(d.baselines) == ["gd", "adam", "momentum"] and d.baselines["gd"] is d.gd
+    for m in ("adam", "momentum"):
+        ref = roll(opts.landscape, [[4.0]], radius=0.0, lr=opts.lr, steps=8, method=m)
+        assert np.allclose(d.baselines[m].theta, ref.theta[:, 0, 0], atol=1e-12)
+        x = d.baseline_point(d.baselines[m], 2.5)
+        assert x[0] == pytest.approx(0.5 * (d.baselines[m].theta[2] + d.baselines[m].theta[3]))
+        assert x[1] == pytest.approx(float(opts.landscape.f(x[0])))
+    with pytest.raises(ValueError, match="unknown baseline"):
+        storyboard.rolling_ball_data(storyboard.resolve_options(
+            "RollingBall", steps=2, extra={"baselines": ["newton"]}))

@@ -135,10 +135,14 @@ def audited(name: str, **options):
     return scene
 
 
+@pytest.mark.parametrize("theme", ["dark", "light"])
 @pytest.mark.parametrize("name", [
     pytest.param(n, marks=pytest.mark.slow) if n in SLOW else n for n in storyboard.SCENES])
-def test_layout_audit(name):
-    scene = audited(name, **TINY[name])
+def test_layout_audit(name, theme):
+    scene = audited(name, **TINY[name], extra={"theme": theme})
+    from rollingball.scenes._common import PAL, THEMES
+
+    assert PAL.theme == theme and scene.camera.background_color == THEMES[theme]["BACKGROUND"]
     assert len(scene.audit) >= 3
     found = [f"[{beat}] {p}" for beat, ps in scene.audit for p in ps]
     assert found == [], "\n".join(found)

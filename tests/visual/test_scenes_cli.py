@@ -79,9 +79,38 @@ def test_cli_renders_mp4_with_still_and_progress(tmp_path):
 
 
 def test_cli_gif(tmp_path):
+    """A GIF at a sane size: 480 x 270 at 10 fps unless asked otherwise."""
+    from PIL import Image
+
     out = render_scene("UpdateStep", fmt="gif", out=tmp_path / "u.gif", progress=False,
                        **TINY["UpdateStep"])
     assert out.read_bytes()[:6] in (b"GIF89a", b"GIF87a")
+    with Image.open(out) as gif:
+        assert gif.size == (480, 270)
+        frames = gif.n_frames
+        assert gif.info["duration"] == pytest.approx(100, abs=1)  # ms: 10 fps
+    assert frames > 20 and out.stat().st_size < 40_000 * frames
+
+
+def test_cli_light_theme_font_scale_resolution_and_webm(tmp_path, capsys):
+    """--theme light, --font-scale, --resolution and --fps reach the scene; webm is written."""
+    from PIL import Image
+
+    png = tmp_path / "light.png"
+    assert cli(["render", "UpdateStep", "--theme", "light", "--font-scale", "1.2",
+                "--resolution", "640x360", "--duration", "0.2", "--format", "png",
+                "--out", str(png), "--quiet"]) == 0
+    img = np.asarray(Image.open(png).convert("RGB"))
+    assert img.shape == (360, 640, 3)
+    assert np.all(img[2, 2] == 255) and np.median(img) == 255  # a white background
+    webm = render_scene("UpdateStep", fmt="webm", out=tmp_path / "u.webm", progress=False,
+                        fps=5, **TINY["UpdateStep"])
+    import av
+
+    with av.open(str(webm)) as video:
+        stream = video.streams.video[0]
+        assert stream.codec_context.name in ("vp9", "libvpx-vp9", "vp8", "libvpx")
+        assert float(stream.average_rate) == pytest.approx(5)
 
 
 @pytest.mark.slow
@@ -109,6 +138,12 @@ def test_plain_manim_renders_a_scene_on_its_options(tmp_path):
     ["render", "RollingBall", "--quality", "ultra"],
     ["render", "RollingBall", "--format", "avi"],
     ["render", "NoSuchScene"],
+    ["render", "RollingBall", "--theme", "blue"],
+    ["render", "RollingBall", "--font-scale", "0"],
+    ["render", "RollingBall", "--fps", "0"],
+    ["render", "RollingBall", "--resolution", "12"],
+    ["render", "RollingBall", "--baselines", "gd,newton"],
+    ["render", "RollingBall", "--x0", "1,2"],
 ])
 def test_bad_options_exit_2_with_one_line(argv, capsys):
     assert cli(argv) == 2
