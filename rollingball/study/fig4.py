@@ -22,6 +22,7 @@ fraction :math:`k/n` comes with its 95 % Wilson interval.
 
 from __future__ import annotations
 
+import concurrent.futures as cf
 import json
 import os
 import time
@@ -30,8 +31,10 @@ from pathlib import Path
 
 import numpy as np
 
+from rollingball._files import atomic_savefig, atomic_write
+from rollingball.study.phase import _pyplot
 from rollingball.study.stats import binomial_ci
-from rollingball.study.sweep import sweep
+from rollingball.study.sweep import open_sweep, sweep
 
 __all__ = ["fig4_study", "FIG4_BOX"]
 
@@ -89,8 +92,6 @@ def _fmt_frac(t: tuple, n: int) -> str:
 
 
 def _plot(form: str, rows: list[dict], path: Path) -> None:
-    from rollingball.study.phase import _pyplot
-
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(6.0, 3.6))
     fixed = [r for r in rows if r["schedule"] == "constant" and not r["label"].startswith("GD on")]
@@ -116,8 +117,6 @@ def _plot(form: str, rows: list[dict], path: Path) -> None:
     ax.set_ylim(-0.05, 1.05)
     ax.set_title(f"Fig. 4 landscape, {form} wells: 95 % Wilson intervals", fontsize=9)
     ax.legend(fontsize=7, loc="upper left")
-    from rollingball._files import atomic_savefig
-
     atomic_savefig(fig, path, dpi=110, bbox_inches="tight")
     plt.close(fig)
 
@@ -173,7 +172,10 @@ def fig4_study(out: str | os.PathLike, *, docs: str | os.PathLike | None = None,
     t0 = time.perf_counter()
     client = own = None
     if scheduler is None and run:  # one local cluster for every sweep of the study
-        from distributed import Client, LocalCluster
+        from distributed import (  # deferred: optional dependency (the study extra)
+            Client,
+            LocalCluster,
+        )
 
         own = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1,
                            processes=True, dashboard_address=":0")
@@ -199,8 +201,6 @@ def fig4_study(out: str | os.PathLike, *, docs: str | os.PathLike | None = None,
     try:
         if run:
             if client is not None and len(forms) > 1:  # both forms share the workers
-                import concurrent.futures as cf
-
                 with cf.ThreadPoolExecutor(len(forms)) as pool:
                     for f in [pool.submit(run_form, form) for form in forms]:
                         f.result()
@@ -211,8 +211,6 @@ def fig4_study(out: str | os.PathLike, *, docs: str | os.PathLike | None = None,
         if own is not None:
             client.close()
             own.close()
-    from rollingball.study.sweep import open_sweep
-
     for form in forms:
         stores = {name: out / f"fig4_{form}_{name}.zarr" for name, _ in parts}
         ds = {name: open_sweep(p) if p.exists() else None for name, p in stores.items()}
@@ -241,8 +239,6 @@ def fig4_study(out: str | os.PathLike, *, docs: str | os.PathLike | None = None,
     with open(out / "fig4_study.json", "w") as fh:
         json.dump(result, fh, indent=1, default=float)
     if docs is not None:
-        from rollingball._files import atomic_write
-
         text = study_page(result, os.path.relpath(img, Path(docs).parent))
         with atomic_write(docs, "w") as fh:
             fh.write(text)

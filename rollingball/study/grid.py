@@ -24,9 +24,11 @@ from __future__ import annotations
 
 import math
 import time
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.stats import qmc
 
 from rollingball.engine.baselines import BASELINES
 from rollingball.engine.loop import roll
@@ -108,8 +110,6 @@ def sample_starts(n: int, domain, *, sample: str = "sobol", seed: int = 0) -> np
     >>> sample_starts(4, [(0.0, 1.0)], seed=1).shape
     (4, 1)
     """
-    from scipy.stats import qmc
-
     if sample not in SAMPLES:
         raise ValueError(f"unknown sample {sample!r}; choose one of {', '.join(SAMPLES)}")
     if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
@@ -119,8 +119,6 @@ def sample_starts(n: int, domain, *, sample: str = "sobol", seed: int = 0) -> np
         raise ValueError(f"the domain must be finite pairs lo < hi, got {box.tolist()}")
     d = box.shape[0]
     if sample == "sobol":
-        import warnings
-
         with warnings.catch_warnings():  # "balance properties" warning for n not 2^m
             warnings.simplefilter("ignore", UserWarning)
             u = qmc.Sobol(d, scramble=True, seed=int(seed)).random(int(n))

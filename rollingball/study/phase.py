@@ -20,7 +20,9 @@ from pathlib import Path
 
 import numpy as np
 
+from rollingball._files import atomic_savefig
 from rollingball.study.stats import binomial_ci
+from rollingball.study.sweep import open_sweep
 
 __all__ = ["phase_diagrams", "FORMATS"]
 
@@ -41,8 +43,6 @@ def _pyplot():
 
 
 def _save(fig, out: Path, stem: str, formats: Sequence[str], dpi: float) -> list[Path]:
-    from rollingball._files import atomic_savefig
-
     paths = []
     for fmt in formats:
         p = out / f"{stem}.{fmt}"
@@ -65,8 +65,6 @@ def phase_diagrams(result, out: str | os.PathLike, *, formats: Sequence[str] = (
     Returns:
         the paths written.
     """
-    from rollingball.study.sweep import open_sweep
-
     formats = tuple(formats)
     bad = [f for f in formats if f not in FORMATS]
     if bad or not formats:

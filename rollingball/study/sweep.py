@@ -43,6 +43,7 @@ import hashlib
 import json
 import math
 import os
+import shutil
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -52,6 +53,7 @@ from pathlib import Path
 import numpy as np
 
 from rollingball.engine.baselines import BASELINES
+from rollingball.paper.figures import descend_to
 from rollingball.study.grid import (
     SCHEDULES,
     STATUS_CODES,
@@ -197,8 +199,6 @@ def estimate(spec: SweepSpec, loss=None, starts: np.ndarray | None = None, *,
         timed(g["method"], g["schedule"], 1)  # warm-up: caches, lattices, compilation
         costs[key] = timed(g["method"], g["schedule"], probe_t) / (b * probe_t)
     if "basin" not in costs:
-        from rollingball.paper.figures import descend_to
-
         x = np.asarray(starts[:b], dtype=float)
         descend_to(L, x, steps=2)
         t0 = time.perf_counter()
@@ -273,8 +273,8 @@ def _load_starts(path: str, d: int) -> np.ndarray:
 
 def _template(spec: SweepSpec, starts: np.ndarray, dim_names: list[str]):
     """The whole dataset, lazily (dask arrays: nothing but metadata is written)."""
-    import dask.array as da
-    import xarray as xr
+    import dask.array as da  # deferred: optional dependency (the study extra)
+    import xarray as xr  # deferred: optional dependency (the study extra)
 
     C = spec.shape
     M, T, d = spec.n_starts, spec.steps, len(dim_names)
@@ -330,7 +330,7 @@ def _template(spec: SweepSpec, starts: np.ndarray, dim_names: list[str]):
 
 def _cell_dataset(spec: SweepSpec, parts: list[dict], seed: int):
     """The stored values of one cell from its batches' per-ball summaries (in order)."""
-    import xarray as xr
+    import xarray as xr  # deferred: optional dependency (the study extra)
 
     cat = {k: np.concatenate([p[k] for p in parts], axis=1 if k in ("centre", "theta") else 0)
            for k in parts[0] if k != "wall_time"}
@@ -377,7 +377,7 @@ def _cell_dataset(spec: SweepSpec, parts: list[dict], seed: int):
 
 
 def _write_cell(path: str, cell_ds, index: tuple[int, int, int, int]) -> None:
-    import xarray as xr
+    import xarray as xr  # deferred: optional dependency (the study extra)
 
     region = {dim: slice(i, i + 1) for dim, i in zip(CELL_DIMS, index, strict=True)}
     cell_ds.to_zarr(path, region=region, mode="r+")
@@ -387,7 +387,7 @@ def _write_cell(path: str, cell_ds, index: tuple[int, int, int, int]) -> None:
 
 def open_sweep(path: str | os.PathLike):
     """The stored sweep at ``path`` as an :class:`xarray.Dataset` (``xarray.open_zarr``)."""
-    import xarray as xr
+    import xarray as xr  # deferred: optional dependency (the study extra)
 
     p = Path(path)
     if not p.exists():
@@ -418,8 +418,6 @@ def _create(path: str, spec: SweepSpec, starts, dim_names) -> None:
     """Write the store's metadata, coordinates and starts (no cell yet)."""
     p = Path(path)
     if p.exists():
-        import shutil
-
         shutil.rmtree(p) if p.is_dir() else p.unlink()
     _template(spec, starts, dim_names).to_zarr(path, compute=False, mode="w-", zarr_format=2)
 
@@ -459,7 +457,7 @@ def _run_tasks(tasks: list[tuple[int, dict]], scheduler, client, workers: int):
             yield tid, run_batch(t)
         return
     if client is None and scheduler in ("threads", "processes", "sync"):
-        import dask
+        import dask  # deferred: optional dependency (the study extra)
 
         for a in range(0, len(tasks), workers):
             wave = tasks[a:a + workers]
@@ -467,7 +465,11 @@ def _run_tasks(tasks: list[tuple[int, dict]], scheduler, client, workers: int):
                                  for tid, t in wave], scheduler=scheduler, num_workers=workers)
             yield from zip([tid for tid, _ in wave], out, strict=True)
         return
-    from distributed import Client, LocalCluster, as_completed
+    from distributed import (  # deferred: optional dependency (the study extra)
+        Client,
+        LocalCluster,
+        as_completed,
+    )
 
     own = None
     if client is None:
