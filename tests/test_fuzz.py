@@ -278,7 +278,7 @@ def test_fuzz_fast_part_saw_accepted_and_refused_cases():
 
 
 @pytest.mark.slow
-@settings(max_examples=300, **_SETTINGS)
+@settings(max_examples=150, **_SETTINGS)
 @given(argv=_geometry_argv())
 def test_fuzz_losses_long(worker, tmp_path_factory, argv):
     tmp = str(tmp_path_factory.mktemp("case"))
@@ -287,7 +287,7 @@ def test_fuzz_losses_long(worker, tmp_path_factory, argv):
 
 
 @pytest.mark.slow
-@settings(max_examples=200, **_SETTINGS)
+@settings(max_examples=100, **_SETTINGS)
 @given(argv=_run_argv())
 def test_fuzz_run_options_long(worker, tmp_path_factory, argv):
     _check_case(worker, argv, str(tmp_path_factory.mktemp("case")))
