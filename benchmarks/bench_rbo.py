@@ -19,6 +19,12 @@ Parts (``--parts``):
 * ``memory``: peak resident memory of the 2-D rbo run at N = 1000 (rho 3), in a fresh
   process (``ru_maxrss``), beside that process's memory before the run.
 
+Two ratios: the whole run (the placement of the balls on the offset at t = 0, then the
+steps), and the steps only (the run's time less that of the same call with ``steps=0``, the
+placement alone): with few steps (5 at N = 10^4) the placement is up to half of the RBO's run,
+which made its cost look as if it grew with N.  The ``offset solves / ball-step`` column is
+the fraction of ball-steps whose candidate footpoint was unreachable (the offset solver ran).
+
 A cell (one method at one N) whose predicted time -- the method's cost per ball-step at the
 previous N of the same table, times N x steps -- exceeds the per-cell budget (``--budget``,
 seconds) is printed as ``skipped (predicted X s)``.
@@ -103,14 +109,19 @@ def _table(L, title, starts, sizes, steps, configs, radius, lr, budget, rows, ex
                 print(f"  {title} N={n} {label}: {row['note']}", file=sys.stderr, flush=True)
                 continue
             wall, r = _timed_roll(L, x0, k, solver, radius, lr)
+            place, _ = _timed_roll(L, x0, 0, solver, radius, lr)
             per = wall / (n * k)
+            steady = max(wall - place, 0.0) / (n * k)
             last[label] = per
-            base = per if label == "gd" else base
-            row.update(us=1e6 * per, ratio=per / base, residual=_residual(L, r),
-                       offset_solves=int(np.sum(r.offset_solve)) if label == "rbo" else None)
+            if label == "gd":
+                base, base_steady = per, steady
+            row.update(us=1e6 * per, ratio=per / base, steady=steady / base_steady,
+                       residual=_residual(L, r),
+                       solves=float(np.mean(r.offset_solve[1:])) if label == "rbo" else None)
             rows.append(row)
-            print(f"  {title} N={n} {label}: {row['ratio']:.1f} x GD, residual "
-                  f"{row['residual']:.1e}", file=sys.stderr, flush=True)
+            print(f"  {title} N={n} {label}: {row['ratio']:.1f} x GD ({row['steady']:.1f} "
+                  f"without the placement), residual {row['residual']:.1e}", file=sys.stderr,
+                  flush=True)
 
 
 def _warm(L, starts, radius, lr, configs):
@@ -175,15 +186,36 @@ def part_scaling(quick: bool, budget: float) -> list[dict]:
     return rows
 
 
+def _status_mib(key: str) -> float:
+    """A line of /proc/self/status (``VmRSS``, ``VmHWM``) in MiB, NaN where unreadable."""
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith(key + ":"):
+                    return float(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
 def _memory_child(n: int, steps: int) -> None:
-    """In a fresh process: RSS before and peak RSS of the 2-D rbo run (printed, MiB)."""
+    """In a fresh process: resident memory before, and the peak during, the 2-D rbo run
+    (MiB).  The peak counter is reset after the warm-up (Linux ``clear_refs`` 5) so that the
+    peak is the run's own; where that fails it is the process's peak (``ru_maxrss``)."""
     L = catalog.gaussian_wells(n=1000)
     eng.roll(L, _starts_2d(1)(8), radius=3.0, lr=1e-2, steps=1)
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    before = _status_mib("VmRSS")
+    try:
+        with open("/proc/self/clear_refs", "w") as fh:
+            fh.write("5")
+    except OSError:
+        pass
     t0 = time.perf_counter()
     _timed_roll(L, _starts_2d()(n), steps, OffsetRBO(), 3.0, 1e-2)
     wall = time.perf_counter() - t0
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = _status_mib("VmHWM")
+    if not np.isfinite(peak):
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"MEMORY {before:.1f} {peak:.1f} {wall:.2f}")
 
 
@@ -206,14 +238,17 @@ PARTS = {"1d": part_1d, "2d": part_2d, "scaling": part_scaling, "memory": part_m
 
 def table(rows: list[dict]) -> str:
     """The rows as one Markdown table."""
-    out = ["| table | N | steps | method | us / ball-step | x GD step | max residual |",
-           "|---|---:|---:|---|---:|---:|---:|"]
+    out = ["| table | N | steps | method | us / ball-step | x GD step | x GD, steps only "
+           "| offset solves / ball-step | max residual |",
+           "|---|---:|---:|---|---:|---:|---:|---:|---:|"]
     for r in rows:
         head = f"| {r['table']} | {r['N']} | {r['steps']} | {r['method']} |"
         if "note" in r:
-            out.append(f"{head} {r['note']} | | |")
+            out.append(f"{head} {r['note']} | | | | |")
         else:
-            out.append(f"{head} {r['us']:.1f} | {r['ratio']:.1f} | {r['residual']:.1e} |")
+            solves = "" if r["solves"] is None else f"{r['solves']:.3f}"
+            out.append(f"{head} {r['us']:.1f} | {r['ratio']:.1f} | {r['steady']:.1f} | "
+                       f"{solves} | {r['residual']:.1e} |")
     return "\n".join(out)
 
 
