@@ -15,8 +15,10 @@ def test_sweep_then_phase_writes_png_and_vector_files(tmp_path, capsys):
             "--domain", "-1.6", "1.6", "--steps", "5", "--seed", "2", "--batch", "3",
             "--basin-lr", "0.01", "--basin-steps", "1000", "--scheduler", "serial",
             "--out", str(store)]
-    assert main(args) == 0
-    assert "8/8 cells stored" in capsys.readouterr().out
+    assert main([*args, "--progress"]) == 0
+    cap = capsys.readouterr()
+    assert "8/8 cells stored" in cap.out
+    assert "sweep [" in cap.err and "8/8 cells" in cap.err and "ETA" in cap.err
     ds = xr.open_zarr(store)
     assert ds["basin_centre_count"].shape == (2, 1, 2, 2)
     assert ds["starts"].values.min() >= -1.6 and ds["starts"].values.max() <= 1.6

@@ -203,3 +203,10 @@ def test_worker_killed_mid_sweep_loses_no_stored_cell(reference, tmp_path):
     for v in ("final_loss", "basin_centre_count", "residual_max"):
         assert np.array_equal(stored_before[v].values[done], ds[v].values[done],
                               equal_nan=True)
+
+
+@pytest.mark.slow
+def test_default_embedded_local_cluster(reference, tmp_path):
+    # scheduler=None starts (and stops) a LocalCluster of process workers
+    ds = sweep(LOSS, out=tmp_path / "e.zarr", workers=2, **GRID)
+    assert same(reference, ds.load()) == []
