@@ -104,13 +104,13 @@ def _plot(form: str, rows: list[dict], path: Path) -> None:
         ax.errorbar(x, p, yerr=[p - lo, hi - p], fmt=style, ms=4, capsize=3, lw=1,
                     label=f"fixed radius (0 = GD), by {by}")
         for j, r in enumerate(decay):
-            xj = 5.6 + 0.35 * j + dx
+            xj = 6.0 + 0.7 * j + dx
             pj = r[by][0] / r["n"]
             ax.errorbar([xj], [pj], yerr=[[pj - r[by][1]], [r[by][2] - pj]], fmt=style[0],
                         ms=4, capsize=3, color="C2" if by == "centre" else "C3")
-    ticks = [r["radius"] for r in fixed] + [5.6 + 0.35 * j for j in range(len(decay))]
+    ticks = [r["radius"] for r in fixed] + [6.0 + 0.7 * j for j in range(len(decay))]
     labels = [f"{r['radius']:g}" for r in fixed] + [r["schedule"] for r in decay]
-    ax.set_xticks(ticks, labels, fontsize=7, rotation=0)
+    ax.set_xticks(ticks, labels, fontsize=7)
     ax.set_xlabel(r"radius $\rho$ (right: schedules decaying from $\rho_{\max} = 5$ to 0)",
                   fontsize=8)
     ax.set_ylabel("fraction in the global basin", fontsize=8)
