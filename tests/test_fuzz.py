@@ -23,6 +23,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 
 import numpy as np
 import pytest
@@ -202,11 +203,13 @@ def _check_case(worker, argv, tmp):
     with open(os.path.join(tmp, "file"), "w") as fh:
         fh.write("a file")
     before = set(os.listdir(tmp))
+    start = time.monotonic()
     status, out, err = worker.run(argv, tmp)
     _SEEN.append((argv[0], status))
-    if os.environ.get("ROLLINGBALL_FUZZ_LOG"):
+    if os.environ.get("ROLLINGBALL_FUZZ_LOG"):  # a JSON line per case, to see what was drawn
         with open(os.environ["ROLLINGBALL_FUZZ_LOG"], "a") as log:
-            log.write(json.dumps({"argv": argv, "status": status, "err": err[-300:]}) + "\n")
+            log.write(json.dumps({"argv": argv, "status": status, "err": err[-300:],
+                                  "seconds": round(time.monotonic() - start, 2)}) + "\n")
     assert status in (0, 2), (argv, status, err[-2000:])
     assert "Traceback" not in err, (argv, err)
     if status == 2:
