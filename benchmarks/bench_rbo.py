@@ -77,6 +77,18 @@ def _timed_roll(L, x0, steps, solver, radius, lr):
     return wall, r
 
 
+def _best_of(L, x0, steps, solver, radius, lr, short=0.5, repeats=5):
+    """:func:`_timed_roll`, repeated (up to ``repeats`` times, the fastest kept) while a run
+    takes under ``short`` seconds: a short run (GD) is otherwise at the mercy of the load of
+    a shared machine, and it is every ratio's denominator."""
+    wall, r = _timed_roll(L, x0, steps, solver, radius, lr)
+    for _ in range(repeats - 1):
+        if wall >= short:
+            break
+        wall = min(wall, _timed_roll(L, x0, steps, solver, radius, lr)[0])
+    return wall, r
+
+
 def _residual(L, r, limit=REFEREE_BALLS) -> float:
     """max_t |d(c_t) - rho| on at most ``limit`` balls, by the independent referee."""
     if r.method in ("gd", "momentum", "adam", "sam"):
@@ -108,8 +120,8 @@ def _table(L, title, starts, sizes, steps, configs, radius, lr, budget, rows, ex
                 rows.append(row)
                 print(f"  {title} N={n} {label}: {row['note']}", file=sys.stderr, flush=True)
                 continue
-            wall, r = _timed_roll(L, x0, k, solver, radius, lr)
-            place, _ = _timed_roll(L, x0, 0, solver, radius, lr)
+            wall, r = _best_of(L, x0, k, solver, radius, lr)
+            place, _ = _best_of(L, x0, 0, solver, radius, lr)
             per = wall / (n * k)
             steady = max(wall - place, 0.0) / (n * k)
             last[label] = per
