@@ -255,6 +255,9 @@ def draw_fig3(d: dict) -> dict[str, object]:
                 extent = float(np.ptp(cx)) if cx.size else 0.0
                 if 0 < extent < ZOOM_BELOW * (hi - lo):
                     _zoom(ax, L, float(rho), cx, cy, lo, hi)
+                elif extent == 0:
+                    ax.text(0.04, 0.96, "centre at rest", transform=ax.transAxes, ha="left",
+                            va="top", fontsize=8)
             axes.flat[1].legend(loc="best")
             for ax in axes.flat[radii.size + 1:]:
                 ax.set_axis_off()

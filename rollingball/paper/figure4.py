@@ -250,7 +250,7 @@ def _fig4_counts(runs: dict, radii, S) -> list[dict]:
 
 
 
-_NAMES = {"gd": "GD", "alg1/paper": "Alg. 1, paper", "alg1/exact": "Alg. 1, exact",
+_NAMES = {"gd": "GD", "alg1/paper": "Alg. 1 paper", "alg1/exact": "Alg. 1 exact",
           "rbo": "RBO"}
 
 
@@ -266,11 +266,11 @@ def _view(d: dict, fd: dict) -> tuple[float, float, float, float]:
     return lo - pad, hi + pad, lo - pad, hi + pad
 
 
-def _panel(ax, d, fd, r, sl, g, F, thin):
+def _panel(ax, d, fd, r, sl, g, F, levels, thin):
     """One panel: the loss, the centre paths of the balls ``sl``, starts, ends, minimiser."""
-    cs = ax.contourf(g, g, F, levels=24, cmap="viridis", zorder=0)
+    cs = ax.contourf(g, g, F, levels=levels, cmap="viridis", extend="max", zorder=0)
     cs.set_rasterized(True)
-    ax.plot(r["centre"][:, sl, 0], r["centre"][:, sl, 1], "-", color="w", lw=thin, alpha=0.55)
+    ax.plot(r["centre"][:, sl, 0], r["centre"][:, sl, 1], "-", color="w", lw=thin, alpha=0.3)
     ax.plot(*d["starts"].T, "o", color="k", ms=2.0, label="start")
     ax.plot(*r["final_centre"][sl].T, "o", color="C4", mec="k", mew=0.3, ms=3.0,
             label="final centre")
@@ -279,14 +279,14 @@ def _panel(ax, d, fd, r, sl, g, F, thin):
     b = fd.get("basin")
     if b is not None and np.any(b["inside"]) and not np.all(b["inside"]):
         ax.contour(b["x"], b["y"], b["inside"].astype(float), levels=[0.5], colors="C3",
-                   linewidths=1.0, linestyles="--")
-        ax.plot([], [], "--", color="C3", lw=1.0, label="global basin")
-    ax.plot(*fd["minimiser"], "*", color="yellow", mec="k", mew=0.4, ms=8,
+                   linewidths=1.2, linestyles="--")
+        ax.plot([], [], "--", color="C3", lw=1.2, label="global basin")
+    ax.plot(*fd["minimiser"], "*", color="yellow", mec="k", mew=0.4, ms=6,
             label="global minimiser")
     return cs
 
 
-def draw_fig4(d: dict, *, thin: float = 0.5) -> dict[str, object]:
+def draw_fig4(d: dict, *, thin: float = 0.35) -> dict[str, object]:
     """The figures of :func:`fig4_data`'s result: ``{"fig4_<form>": Figure}`` (two columns).
 
     One gradient-descent panel (top left), then one row per RBO variant and one column per
@@ -311,6 +311,9 @@ def draw_fig4(d: dict, *, thin: float = 0.5) -> dict[str, object]:
             x0, x1, y0, y1 = _view(d, fd)
             g = np.linspace(x0, x1, 241)
             F = L.f(np.stack(np.meshgrid(g, g, indexing="xy"), axis=-1))
+            # colours over the lower three quarters of the view's values (the bowl's rim
+            # above is one colour), so the wells' relief shows
+            levels = np.linspace(float(F.min()), float(np.percentile(F, 75)), 25)
             panel = min(1.25, (DOUBLE - 1.6) / ncol)
             fig, axes = plt.subplots(nrow, ncol, squeeze=False, sharex=True, sharey=True,
                                      figsize=(1.6 + panel * ncol, 1.2 + panel * nrow))
@@ -320,7 +323,7 @@ def draw_fig4(d: dict, *, thin: float = 0.5) -> dict[str, object]:
             for row, col, k, i in cells:
                 ax = axes[row, col]
                 sl = slice(0, S) if i is None else slice(i * S, (i + 1) * S)
-                cs = _panel(ax, d, fd, runs[k], sl, g, F, thin)
+                cs = _panel(ax, d, fd, runs[k], sl, g, F, levels, thin)
                 c = next(c for c in counts if c["variant"] == k
                          and (i is None or c["radius"] == radii[i]))
                 ax.text(0.04, 0.96, f"basin {c['reached_by_centre']}/{S}",
@@ -334,7 +337,7 @@ def draw_fig4(d: dict, *, thin: float = 0.5) -> dict[str, object]:
                 if row == 0:
                     ax.set_title("GD" if i is None else rf"$\rho$ = {radii[i]:g}")
                 if col <= 1:
-                    ax.set_ylabel(f"{_NAMES.get(k, k)}\n" + r"$\theta_2$")
+                    ax.set_ylabel(f"{_NAMES.get(k, k)}\n" + r"$\theta_2$", fontsize=8)
                 bottom = row == nrow - 1 or nrow == 1
                 ax.set_xlabel(r"$\theta_1$" if bottom else "")
                 ax.tick_params(labelleft=col <= 1, labelbottom=bottom)
@@ -343,7 +346,7 @@ def draw_fig4(d: dict, *, thin: float = 0.5) -> dict[str, object]:
             kept = [axes[0, 0]] + [axes[r, c] for r in range(nrow) for c in range(1, ncol)]
             handles, labels = axes[0, 0].get_legend_handles_labels()
             fig.legend(handles, labels, loc="outside lower center", ncols=3)
-            fig.colorbar(cs, ax=kept, shrink=0.7,
+            fig.colorbar(cs, ax=kept, shrink=0.7, ticks=MaxNLocator(5),
                          label=r"loss $f(\theta)$")
             wells = "as printed in Eq. 14" if form == "paper" else "as in the public code"
             fig.suptitle(f"Fig. 4, wells {wells}:\n{S} starts, "

@@ -178,7 +178,7 @@ def test_fig4_one_gd_panel_colour_bar_and_marks(quick):
     for ax in fig.axes:
         for ln in ax.get_lines():
             if ln.get_linestyle() == "-":
-                assert ln.get_linewidth() <= 0.6 and ln.get_alpha() <= 0.6   # thin, see-through
+                assert ln.get_linewidth() <= 0.5 and ln.get_alpha() <= 0.4   # thin, see-through
 
 
 def test_descend_to_is_the_engines_gradient_descent():
