@@ -12,7 +12,9 @@ Every rule maps a batch of iterates ``x`` ``(N, d)`` and its exact gradient
   :math:`x_{t+1} = x_t - \eta\,\hat m/(\sqrt{\hat v} + \epsilon)` with
   :math:`\hat m = m_{t+1}/(1-\beta_1^{t+1})`, :math:`\hat v = v_{t+1}/(1-\beta_2^{t+1})`.
 * ``sam`` (Foret et al. 2021, Eq. 2, exact gradient):
-  :math:`e_t = r\, g_t/(|g_t| + 10^{-12}),\ x_{t+1} = x_t - \eta\,\nabla f(x_t + e_t)`.
+  :math:`e_t = r\, g_t/(|g_t| + 10^{-12}),\ x_{t+1} = x_t - \eta\,\nabla f(x_t + e_t)`;
+  a probe whose loss is not finite, or whose segment from :math:`x_t` crosses a pole
+  (:func:`_crosses_pole`), gives a NaN iterate: the engine flags the ball ``non_finite``.
 
 Each rule is a frozen object holding its hyper-parameters (each default written once, here):
 :class:`GD`, :class:`Momentum`, :class:`Adam`, :class:`SAM`; :data:`BASELINES` maps the
@@ -41,6 +43,8 @@ __all__ = ["BASELINES", "Baseline", "GD", "Momentum", "Adam", "SAM", "Optimizer"
 
 _ADAM_EPS = 1e-8
 _SAM_EPS = 1e-12
+#: Sample intervals of the segment from an iterate to its SAM probe in the pole test.
+POLE_SAMPLES = 32
 
 
 class Baseline:
@@ -158,8 +162,36 @@ class SAM(Baseline):
     def _update(self, landscape, x, state, eta, t, grad):
         norm = np.linalg.norm(grad, axis=-1, keepdims=True)
         e = self.radius * grad / (norm + _SAM_EPS)
-        g_adv = landscape.value_and_grad(landscape.as_input(x + e))[1]
-        return x - eta * g_adv, state
+        f_adv, g_adv = landscape.value_and_grad(landscape.as_input(x + e))
+        x_new = x - eta * g_adv
+        # a probe where the loss is not finite, or across a pole, is not a step: NaN (the
+        # engine flags the ball non_finite)
+        bad = ~np.isfinite(f_adv) | _crosses_pole(landscape, x, e)
+        return np.where(bad[:, None], np.nan, x_new), state
+
+
+def _crosses_pole(landscape: Landscape, x: np.ndarray, e: np.ndarray,
+                  samples: int = POLE_SAMPLES) -> np.ndarray:
+    r"""Per ball: the segment from ``x`` to the probe ``x + e`` crosses a pole of the loss.
+
+    :math:`\phi(s) = f(x + s e)` is sampled with its slope :math:`\phi' = \nabla f\cdot e`
+    at ``samples`` + 1 points of :math:`[0, 1]`; a pole of odd order (as of :math:`1/x`)
+    shows as an interval whose two slopes have one sign while the values move the other
+    way (:math:`\phi` climbs to :math:`+\infty` and comes back from :math:`-\infty`), or as
+    a value that is not finite.  (A smooth loss would need two stationary points within
+    one sample interval, a 32nd of the probe, to do the same.)
+    """
+    n, d = x.shape
+    s = np.linspace(0.0, 1.0, samples + 1)
+    pts = x[:, None, :] + s[None, :, None] * e[:, None, :]
+    with np.errstate(all="ignore"):
+        f, g = landscape.value_and_grad(landscape.as_input(pts.reshape(-1, d)))
+        f = np.asarray(f, dtype=float).reshape(n, -1)
+        slope = np.sum(np.asarray(g, dtype=float).reshape(n, -1, d) * e[:, None, :], axis=-1)
+        df = np.diff(f, axis=1)
+        up = (slope[:, :-1] > 0) & (slope[:, 1:] > 0) & (df < 0)
+        down = (slope[:, :-1] < 0) & (slope[:, 1:] < 0) & (df > 0)
+    return np.any(up | down, axis=1) | ~np.all(np.isfinite(f), axis=1)
 
 
 #: The baseline methods by name.

@@ -129,7 +129,7 @@ verify falls back to a vectorised Nelder-Mead on :math:`\phi` with the multi-sta
 tangent line and drifts off the offset (``residual`` records the drift).
 
 Baselines ``"gd"``, ``"momentum"``, ``"adam"``, ``"sam"``: see :mod:`rollingball.engine.baselines`;
-their centre is the point itself and their residual is 0.
+their centre is the point itself and their residual is NaN (not measured: no ball).
 
 Failure handling: a ball whose state turns non-finite, that leaves the ``domain``, or whose
 :math:`|\theta|_\infty` exceeds :data:`~rollingball.engine.recorder.DIVERGE_THETA` (or
@@ -292,8 +292,9 @@ def roll(
         rec.residual[rows] = _invariant_residual(graph.landscape, rec.centre[rows],
                                                  rec.radius_t[rows], rec.theta[rows])
     else:
+        # a baseline's iterate is a graph point, not a ball's centre: the invariant residual
+        # is not measured (NaN)
         _run_baseline(L, graph, solver, x, steps, lr_at, radius_at, rec, lo, hi, bar)
-        rec.residual[:] = 0.0
     wall = time.perf_counter() - started
     options = dict(steps=steps, scale=scale, resolution=resolution, domain=None if lo is None
                    else np.stack([lo, hi], axis=-1).tolist(), residual_every=int(residual_every))

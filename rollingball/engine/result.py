@@ -12,6 +12,8 @@ A run of ``N`` balls for ``T`` steps records, for ``t = 0..T``:
 
   computed after the run by an independent global distance evaluation
   (:func:`rollingball.numeric.distance.distance_to_graph`), never by the projection's own number;
+  NaN where it was not measured (a baseline, which has no ball; a centre that is not finite;
+  the steps ``residual_every`` skips), printed ``n/a``;
 * the projection's per-step diagnostics ``proj_iterations``, ``proj_residual``, ``jumped``,
   ``certified`` ``(T+1, N)`` (row 0 describes the initial placement);
 * per ball: ``status`` (a :class:`Status`), ``stopped_at`` (the step at which the ball was
@@ -313,13 +315,18 @@ class RollResult:
             note = "resting on two contacts (centre shown)" if rest[i] else ""
             if self.stopped_at[i] >= 0:
                 note = (note + "; " if note else "") + f"stopped at step {self.stopped_at[i]}"
+            res = f"{maxres[i]:.3e}" if np.isfinite(maxres[i]) else "n/a"
             lines.append(f"{i:>4} {self.radius[i]:>9.4g} {self.lr[i]:>9.3g} {th:>24} "
-                         f"{self.loss[-1, i]:>14.8g} {maxres[i]:>11.3e} "
+                         f"{self.loss[-1, i]:>14.8g} {res:>11} "
                          f"{int(self.n_jumps[i]):>5} {str(self.status[i]):>10}  {note}")
         if n > max_rows:
             lines.append(f"... {n - max_rows} more balls")
-        worst = np.nanmax(maxres) if np.any(np.isfinite(maxres)) else float("nan")
-        lines.append(f"max invariant residual |d_Gamma(c) - rho|: {worst:.3e}")
+        if np.any(np.isfinite(maxres)):
+            worst = f"{np.nanmax(maxres):.3e}"
+        else:  # a baseline has no ball: the residual is not measured
+            worst = "n/a (not measured" + (": no ball)" if not isinstance(
+                self.solver, BallSolver) else ")")
+        lines.append(f"max invariant residual |d_Gamma(c) - rho|: {worst}")
         lines.append(f"jumps: {int(np.sum(self.n_jumps))}; "
                      f"offset projections: {int(np.sum(self.offset_solve))}; "
                      f"ok: {int(np.sum(self.success))}/{n}")

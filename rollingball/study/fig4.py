@@ -76,7 +76,7 @@ def _subset_row(ds, n: int, label: str) -> dict:
     row = dict(label=label, n=n, method="gd", schedule="constant", radius=0.0)
     fl = c["final_loss"].values[:n]
     row.update(loss_mean=float(np.mean(fl)), loss_median=float(np.median(fl)),
-               residual_max=0.0, jumps_mean=float("nan"), travel=float("nan"),
+               residual_max=float("nan"), jumps_mean=float("nan"), travel=float("nan"),
                displacement=float("nan"), not_ok=int(np.sum(c["ball_status"].values[:n] != 0)),
                wall=float("nan"))
     for by in ("centre", "footpoint"):
