@@ -29,8 +29,8 @@ from rollingball._files import check_target
 __all__ = ["main", "build_parser", "COMMANDS"]
 
 #: Command modules, in the order ``--help`` lists them.
-COMMANDS = ("info", "run", "iron", "reach", "check", "render", "paper", "demo", "checkhealth",
-            "sweep", "phase")
+COMMANDS = ("info", "run", "iron", "reach", "check", "render", "gallery", "paper", "demo",
+            "checkhealth", "sweep", "phase")
 
 
 class UsageError(Exception):

@@ -13,6 +13,7 @@ from manim import Circle, MathTex, Mobject, Sphere, Text, tempconfig  # noqa: E4
 
 from rollingball import storyboard  # noqa: E402
 from rollingball.cli.render import load_scene  # noqa: E402
+from rollingball.scenes._common import PAL, THEMES  # noqa: E402
 
 pytestmark = pytest.mark.render
 
@@ -140,8 +141,6 @@ def audited(name: str, **options):
     pytest.param(n, marks=pytest.mark.slow) if n in SLOW else n for n in storyboard.SCENES])
 def test_layout_audit(name, theme):
     scene = audited(name, **TINY[name], extra={"theme": theme})
-    from rollingball.scenes._common import PAL, THEMES
-
     assert PAL.theme == theme and scene.camera.background_color == THEMES[theme]["BACKGROUND"]
     assert len(scene.audit) >= 3
     found = [f"[{beat}] {p}" for beat, ps in scene.audit for p in ps]
