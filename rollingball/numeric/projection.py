@@ -32,6 +32,11 @@ Three methods share one interface, :func:`project`:
      :math:`g` to rounding (:func:`~rollingball.numeric.window.minimize_on_grid`); the best
      wins, the continuation on a tie (relative 1e-11).
 
+  A window of more than :data:`rollingball._budget.MAX_GRID_POINTS` samples (or not
+  finite) is never allocated: it is cut to that many samples around :math:`a` and
+  reported in ``too_wide`` (the engine checks its steps before making them, so a ball
+  never gets there; this is the last guard).
+
   ``certified`` is True where this search completed and the winner is converged (relative
   residual <= ``tol``, or a Newton step below rounding): global optimality *given* that no
   bump of f is shorter than the resolution (a property of ``feature_scale``; the estimate
@@ -85,6 +90,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from rollingball import _budget
 from rollingball.numeric.lattice import best_lattice_points, lattice
 from rollingball.numeric.window import GridTable, minimize_on_grid
 from rollingball.symbolic.landscape import Landscape
@@ -103,6 +109,8 @@ METHODS = ("exact", "newton", "paper")
 #: :mod:`rollingball.symbolic.scales`, named here for the modules that read it from here).
 SAMPLES_PER_WAVELENGTH = PROJECTION_SAMPLES
 _EPS = np.finfo(float).eps
+# a grid index k = x / h must fit an int64 with room to spare
+_MAX_INDEX = 2.0**52
 
 
 @dataclass(frozen=True)
@@ -123,6 +131,10 @@ class Projection:
     #: (N,) distance of the best other local nearest point (inf if none); a tie with
     #: ``distance`` means a point of the medial axis (a ball touching at two points)
     second: np.ndarray
+    #: (N,) the 1-D scan window would have exceeded the sample budget
+    #: (:data:`rollingball._budget.MAX_GRID_POINTS`): it was cut to the budget around the
+    #: candidate and the answer is not certified (None: not reported)
+    too_wide: np.ndarray | None = None
 
     def __len__(self) -> int:
         return self.distance.shape[0]
@@ -469,12 +481,13 @@ def project(
     return _exact_nd(G, a, b, start, warm is not None, resolution, tol, max_iter)
 
 
-def _finish(G, a, b, theta, F, iters, res, jumped, certified, second):
+def _finish(G, a, b, theta, F, iters, res, jumped, certified, second, too_wide=None):
     point = np.concatenate([theta, F[:, None]], axis=1)
     diff = point - np.concatenate([a, b[:, None]], axis=1)
     dist = np.sqrt(np.sum(diff * diff, axis=1))
     return Projection(theta=theta, point=point, distance=dist, iterations=iters,
-                      residual=res, jumped=jumped, certified=certified, second=second)
+                      residual=res, jumped=jumped, certified=certified, second=second,
+                      too_wide=np.zeros(a.shape[0], bool) if too_wide is None else too_wide)
 
 
 def _paper(G, a, b, start, gamma, steps):
@@ -613,8 +626,22 @@ def _exact_1d(G, a, b, start, has_warm, resolution, tol, max_iter):
     R = np.sqrt(U)
     # 2. scan the window |theta - a| <= R (a hair wider: the answer is strictly inside)
     pad = R * 1e-9 + 4 * _EPS * (1.0 + np.abs(aa))
-    klo = np.floor((aa - R - pad) / h).astype(np.int64)
-    khi = np.ceil((aa + R + pad) / h).astype(np.int64)
+    with np.errstate(all="ignore"):
+        flo = np.floor((aa - R - pad) / h)
+        fhi = np.ceil((aa + R + pad) / h)
+    # a window over the sample budget (or not finite) is never allocated: it is cut to the
+    # budget around the candidate and reported (too_wide, not certified)
+    budget = float(_budget.MAX_GRID_POINTS)
+    too_wide = ~((fhi - flo + 1 <= budget) & (np.abs(flo) <= _MAX_INDEX)
+                 & (np.abs(fhi) <= _MAX_INDEX))
+    if np.any(too_wide):
+        with np.errstate(all="ignore"):
+            mid = np.where(np.abs(aa / h) <= _MAX_INDEX, np.round(aa / h), 0.0)
+        half = np.floor(budget / 2) - 1
+        flo = np.where(too_wide, mid - half, flo)
+        fhi = np.where(too_wide, mid + half, fhi)
+    klo = flo.astype(np.int64)
+    khi = fhi.astype(np.int64)
 
     def sample(k, i):
         f, df = table(k)
@@ -670,8 +697,9 @@ def _exact_1d(G, a, b, start, has_warm, resolution, tol, max_iter):
     with np.errstate(invalid="ignore", divide="ignore"):
         step = np.abs(slope) / np.where(curv > 0, curv, np.nan)
     conv = (res <= tol) | (step <= 8 * _EPS * np.maximum(1.0, np.abs(theta)))
-    certified = np.isfinite(value) & conv
-    return _finish(G, a, b, th, F, iw, res, jumped, certified, np.sqrt(second))
+    certified = np.isfinite(value) & conv & ~too_wide
+    return _finish(G, a, b, th, F, iw, res, jumped, certified, np.sqrt(second),
+                   too_wide=too_wide)
 
 
 def _lattice_seeds(G, a, b, U, h0, keep, max_window=1 << 14, min_across=16, max_refine=3,

@@ -10,7 +10,7 @@ import sympy as sp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rollingball import Landscape, catalog
+from rollingball import Landscape, _budget, catalog
 from rollingball.numeric.distance import distance_to_graph
 from rollingball.numeric.projection import Projection, project
 from rollingball.symbolic.scales import feature_scale
@@ -355,3 +355,16 @@ def test_result_type_and_shapes():
     assert isinstance(P, Projection) and len(P) == 3
     assert P.theta.shape == (3, 1) and P.point.shape == (3, 2)
     assert P.iterations.dtype.kind == "i" and P.jumped.dtype == bool
+
+
+def test_a_window_over_the_sample_budget_is_cut_and_reported(monkeypatch):
+    # budget 1000 samples: the candidate (0, -30) on x^2 needs |theta| <= R ~ 30 at the
+    # default spacing 10/256 (about 1500 samples); (0.5, 1) needs a few dozen
+    monkeypatch.setattr(_budget, "MAX_GRID_POINTS", 1000)
+    good = project("x^2", [[0.5, 1.0]])
+    both = project("x^2", [[0.5, 1.0], [0.0, -30.0], [1e300, 0.0]])
+    assert both.too_wide.tolist() == [False, True, True]
+    assert both.certified.tolist() == [True, False, False]
+    assert np.array_equal(both.theta[:1], good.theta) and not good.too_wide[0]
+    # the cut window still holds the nearest point here: theta = 0, distance 30
+    assert abs(both.theta[1, 0]) < 1e-12 and abs(both.distance[1] - 30.0) < 1e-12

@@ -61,6 +61,8 @@ class OffsetStep:
             solver ran.
         other: ``(n, other_width(d))`` the new centres' other contacts (NaN where none), or
             None from :func:`project_onto_graph`.
+        too_wide: ``(n,)`` the step's graph projection cut a window over the sample budget
+            (:attr:`~rollingball.numeric.projection.Projection.too_wide`), or None.
     """
 
     theta: np.ndarray
@@ -72,6 +74,7 @@ class OffsetStep:
     certified: np.ndarray
     offset_solve: np.ndarray
     other: np.ndarray | None = None
+    too_wide: np.ndarray | None = None
 
 
 def other_width(d: int) -> int:
@@ -87,7 +90,8 @@ def _step(pr: Projection, n: int, d: int, centre=None, offset_solve=None,
                       residual=np.asarray(pr.residual, dtype=float),
                       jumped=np.asarray(pr.jumped), certified=np.asarray(pr.certified),
                       offset_solve=np.zeros(n, dtype=bool) if offset_solve is None
-                      else offset_solve, other=other)
+                      else offset_solve, other=other,
+                      too_wide=None if pr.too_wide is None else np.asarray(pr.too_wide))
 
 
 def project_onto_graph(graph: OffsetGraph, cand: np.ndarray, warm: np.ndarray) -> OffsetStep:
