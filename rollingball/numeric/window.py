@@ -16,7 +16,9 @@ level of rounding.  The best polished candidate of each window wins; the best
 the medial axis, a ball touching at two points).
 
 Everything is vectorised over windows and samples: the windows may have
-different lengths (the samples are laid out ragged, flattened in window order).
+different lengths (the samples are laid out ragged, flattened in window order).  One
+window holds at most :data:`rollingball._budget.MAX_GRID_POINTS` samples (4 000 000): a
+wider one is a one-line ``ValueError`` before anything is allocated.
 """
 
 from __future__ import annotations
@@ -26,10 +28,20 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from rollingball import _budget
+
 __all__ = ["GridTable", "WindowMin", "minimize_in_windows", "minimize_on_grid"]
 
 #: Upper bound on samples handled in one vectorised block.
 _BLOCK = 2_000_000
+
+
+def _check_window(samples: float) -> None:
+    """The widest window's samples within :data:`rollingball._budget.MAX_GRID_POINTS`, else
+    a one-line ``ValueError`` (before anything is allocated; callers that know their
+    windows, as the engine and the exact projection, keep below it)."""
+    _budget.check(samples, _budget.MAX_GRID_POINTS, "one search window (samples)",
+                  hint="use a coarser resolution or a narrower window")
 
 
 @dataclass(frozen=True)
@@ -78,6 +90,9 @@ def minimize_in_windows(
         raise ValueError("window spacing must be positive")
     if np.any(~(hi >= lo)):
         raise ValueError("every window needs lo <= hi (and finite ends)")
+    with np.errstate(all="ignore"):
+        widest = float(np.max((hi - lo) / spacing)) + 1.0 if n else 0.0
+    _check_window(widest)
     sep = spacing if separation is None else np.broadcast_to(np.asarray(separation, float), (n,))
     counts = np.maximum(2, np.ceil((hi - lo) / spacing).astype(np.int64) + 1)
     counts = np.where(hi > lo, counts, 1)
@@ -239,7 +254,8 @@ class GridTable:
     def _curv(self, rows: np.ndarray) -> np.ndarray:
         """|second difference| / h^2 at every point of each row (ends copy their neighbour);
         for block rows (.., BLOCK) the max per row, for tile rows the full array."""
-        d2 = np.abs(np.diff(rows, 2, axis=-1)) / (self.h * self.h)
+        with np.errstate(all="ignore"):  # a loss that overflows on the tile: inf, no warning
+            d2 = np.abs(np.diff(rows, 2, axis=-1)) / (self.h * self.h)
         full = np.concatenate([d2[..., :1], d2, d2[..., -1:]], axis=-1)
         return full.max(-1) if rows.shape[-1] == self.BLOCK else full
 
@@ -361,6 +377,7 @@ def minimize_on_grid(
     n = nseg if n_windows is None else int(n_windows)
     if np.any(khi < klo):
         raise ValueError("every window needs klo <= khi")
+    _check_window(float(np.max(khi - klo)) + 1.0 if nseg else 0.0)
     sep = h if separation is None else float(separation)
     counts = khi - klo + 1
     up = np.full(n, np.inf) if upper is None else np.asarray(upper, dtype=float).copy()

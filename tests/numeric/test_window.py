@@ -103,3 +103,15 @@ def test_bad_input():
         minimize_on_grid(None, None, [3], [2], 0.1)
     with pytest.raises(ValueError, match="spacing"):
         GridTable(np.sin, -1.0, 1)
+
+
+def test_a_window_over_the_sample_budget_is_refused_before_it_is_allocated():
+    # 1e12 samples (8 TB of x alone): refused at once, one line naming the estimate and limit
+    def fgh(x, i):  # never called
+        raise AssertionError("sampled a window over budget")
+
+    with pytest.raises(ValueError, match=r"one search window \(samples\) needs about "
+                       r"1,000,000,000,001, over the budget of 4,000,000"):
+        minimize_in_windows(fgh, np.array([0.0]), np.array([1.0]), 1e-12)
+    with pytest.raises(ValueError, match="over the budget of 4,000,000"):
+        minimize_on_grid(fgh, fgh, np.array([0]), np.array([10**9]), 1e-3)
