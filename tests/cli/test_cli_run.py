@@ -1,12 +1,15 @@
 """``rollingball run``: outputs, files and exit codes."""
 
 import csv
+import resource
+import subprocess
+import sys
 
 import numpy as np
 import pytest
 
 from rollingball.cli import main
-from rollingball.engine.result import RollResult
+from rollingball.engine.result import RollResult, Status
 from rollingball.engine.solvers import Alg1, Exact, OffsetRBO, PaperProjection
 
 
@@ -108,3 +111,60 @@ def test_domain_and_its_deprecated_name_box(tmp_path, capsys):
 def test_no_progress_flag(capsys):
     assert main(["run", "parabola", "--method", "gd", "--steps", "30", "--no-progress"]) == 0
     assert "step 30/30" not in capsys.readouterr().err
+
+
+# ------------------------------------------------------------ hostile runs, bounded
+def _bounded_run(argv, seconds=120, memory=3 * 2**30):
+    """``rollingball run ARGV`` in a subprocess under an address-space limit and a timeout
+    (a guard that failed would otherwise grow without bound)."""
+    def limit():
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+
+    p = subprocess.run([sys.executable, "-m", "rollingball", "run", *argv],
+                       capture_output=True, text=True, timeout=seconds, preexec_fn=limit)
+    return p.returncode, p.stdout, p.stderr
+
+
+def _statuses(out):
+    """The status column of the summary's rows."""
+    codes = {s.code for s in Status}
+    rows = [ln.split() for ln in out.splitlines() if ln[:4].strip().isdigit()]
+    return [next(w for w in r if w in codes) for r in rows]
+
+
+@pytest.mark.parametrize("argv, statuses", [
+    (["exp(x^2)", "--x0", "0.5", "30", "--radius", "0.5", "--steps", "30"],
+     ["ok", "non_finite"]),
+    (["log(x)", "--x0", "-1", "2", "--steps", "30"], ["non_finite", "ok"]),
+    (["sqrt(x)", "--x0", "-1", "2", "--steps", "30"], ["non_finite", "ok"]),
+    (["1/x", "--x0", "1e-3", "2", "--steps", "30"], ["too_wide", "ok"]),
+    (["exp(x^2+y^2)", "--x0", "30,0", "0.5,0.2", "--steps", "10"], ["non_finite", "ok"]),
+    (["x^2", "--lr", "1e100"], ["too_wide"]),
+    (["x^2", "--x0", "1e10", "0.5"], ["diverged", "ok"]),
+    (["x^2 + 2*exp(-(x-1)^2/1e-10)", "--steps", "30"], ["ok"]),
+])
+def test_bad_balls_are_flagged_and_the_batch_goes_on(argv, statuses):
+    code, out, err = _bounded_run(argv)
+    assert code == 0, err
+    assert _statuses(out) == statuses
+    assert f"ok: {statuses.count('ok')}/{len(statuses)}" in out
+    assert "stopped at step" in out or statuses == ["ok"]
+
+
+@pytest.mark.parametrize("argv, msg", [
+    (["x^2", "--steps", "1000000000000"], "the recorded history of 1000000000000 steps x 1 "
+     "ball in 1-D needs about 8.48e+04 GiB, over the budget of 1 GiB"),
+    (["x^2", "--resolution", "1e-12"], "over the budget of 4,000,000; use a coarser "
+     "--resolution or a smaller --radius"),
+])
+def test_runs_over_budget_are_one_line_errors(argv, msg):
+    code, out, err = _bounded_run(argv)
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and err.startswith("rollingball: error: ") and msg in err
+
+
+def test_a_baseline_prints_no_residual_it_never_measured(capsys):
+    assert main(["run", "x^2", "--method", "gd", "--steps", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "max invariant residual |d_Gamma(c) - rho|: n/a (not measured: no ball)" in out
+    assert "0.000e+00" not in out
