@@ -148,7 +148,6 @@ from rollingball import _budget
 from rollingball.engine.baselines import Baseline
 from rollingball.engine.inputs import Schedule, as_domain, as_starts, schedule
 from rollingball.engine.recorder import (
-    MAX_SUBSTEPS,
     STATUS,
     TOO_WIDE,
     Progress,
@@ -166,7 +165,6 @@ from rollingball.numeric.offset_projection import (
     project_onto_graph,
     project_onto_offset,
 )
-from rollingball.numeric.offset_projection.contacts import SUBSTEP
 from rollingball.symbolic.landscape import Landscape
 from rollingball.symbolic.scales import projection_resolution
 
@@ -388,11 +386,11 @@ def _check_windows(graph: OffsetGraph, rho: np.ndarray) -> None:
                       f"samples)", hint="use a coarser --resolution or a smaller --radius")
 
 
-def _screen(graph: OffsetGraph, tau, pts, ref, rho, h, centre=None) -> np.ndarray:
+def _screen(graph: OffsetGraph, tau, pts, ref, rho, h) -> np.ndarray:
     """Per ball, before a step: 0 (go on), 2 (its step is not finite) or TOO_WIDE (its
     search windows would exceed the sample budget), for the points ``pts`` (n, d+1) to
-    project from the footpoints ``ref`` (graph points) with radius ``rho``; ``centre``
-    (d-D RBO): the current centres, for the contact solver's sub-steps."""
+    project from the footpoints ``ref`` (graph points) with radius ``rho``.  (The d-D
+    contact solver's sub-steps are checked where it runs: ``OffsetStep.too_wide``.)"""
     d = graph.d
     code = np.zeros(pts.shape[0], dtype=np.int64)
     finite = np.all(np.isfinite(tau), axis=1) & np.all(np.isfinite(pts), axis=1)
@@ -400,9 +398,6 @@ def _screen(graph: OffsetGraph, tau, pts, ref, rho, h, centre=None) -> np.ndarra
         reach = np.linalg.norm(pts - ref, axis=1)
         where = np.max(np.abs(pts[:, :d]), axis=1)
         wide = window_samples(reach, where, h, rho, graph.offset_res) > _budget.MAX_GRID_POINTS
-        if centre is not None and d >= 2:
-            span = np.linalg.norm(pts - centre, axis=1) / (SUBSTEP * rho)
-            wide |= (rho > 0) & ~(span <= MAX_SUBSTEPS)
     code[wide] = TOO_WIDE
     code[~finite] = 2
     return code
@@ -464,8 +459,7 @@ def _run_ball(L, graph, solver: BallSolver, x, steps, lr_at, radius_at, rec, lo,
                     move = ce - eta[:, None] * tau
             # every step is checked before it is made: a ball whose step is not finite or
             # would need a search window over budget is frozen, the others go on
-            pre = _screen(graph, tau, move, pt, rho_next[active], h,
-                          centre=ce if rbo else None)
+            pre = _screen(graph, tau, move, pt, rho_next[active], h)
             go = pre == 0
             ia = active[go]
             th, pt, ce, move = th[go], pt[go], ce[go], move[go]

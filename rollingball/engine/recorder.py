@@ -16,7 +16,8 @@ Budgets (:mod:`rollingball._budget`, read when a run starts, so raising them the
   :math:`h` (``resolution``), :math:`2R/h + 1` samples, with :math:`R \le |\tilde c - p_t|`
   (the current footpoint :math:`p_t` is a graph point); the exact offset samples
   :math:`\pi\rho/h_\rho` contact angles; the d-D contact solver walks to
-  :math:`\tilde c` in sub-steps of a quarter radius, at most :data:`MAX_SUBSTEPS`.  At the
+  :math:`\tilde c` in sub-steps of a quarter radius, at most
+  :data:`rollingball.numeric.offset_projection.MAX_SUBSTEPS` (checked where it runs).  At the
   start the radii and the resolution are parameters (over budget: a ``ValueError``); after
   that a ball over budget is frozen with status ``too_wide``.
 """
@@ -32,14 +33,12 @@ from rollingball import _budget
 from rollingball.engine.result import Status
 
 __all__ = ["Recorder", "check_new", "Progress", "ProgressCallback", "STATUS", "DIVERGE_THETA",
-           "DIVERGE_LOSS", "TOO_WIDE", "MAX_SUBSTEPS", "history_bytes", "window_samples"]
+           "DIVERGE_LOSS", "TOO_WIDE", "history_bytes", "window_samples"]
 
 #: A ball with a larger max-norm iterate has diverged.
 DIVERGE_THETA = 1e8
 #: A ball with a larger |loss| has diverged.
 DIVERGE_LOSS = 1e150
-#: Most quarter-radius sub-steps of one d-D offset solve (a step of 2500 radii).
-MAX_SUBSTEPS = 10_000
 #: The status code of a ball whose step would need a search window over budget.
 TOO_WIDE = 4
 #: The status of each code of :func:`check_new` (and :data:`TOO_WIDE`).

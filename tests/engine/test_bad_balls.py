@@ -10,6 +10,7 @@ from rollingball import _budget
 from rollingball.engine.loop import roll
 from rollingball.engine.result import Status
 from rollingball.engine.solvers import METHODS
+from rollingball.numeric import offset_projection
 from rollingball.symbolic.landscape import Landscape
 from rollingball.symbolic.scales import projection_resolution
 
@@ -103,3 +104,26 @@ def test_sam_probe_where_the_loss_is_nan_is_flagged():
     for _ in range(5):
         x = x + 1e-3 / (2 * np.sqrt(x - 0.05))
     assert abs(r.theta[-1, 1, 0] - x) < 1e-14
+
+
+def test_a_contact_walk_over_the_sub_step_budget_is_not_made(monkeypatch):
+    # the paraboloid with radius 1 (above its reach 1/2): the ball from (0.3, 0.2) rests on
+    # a ring from step 3 on, where the d-D contact solver runs; with a budget of 0 sub-steps
+    # that step is not made (too_wide), the ball from (2, 1) never needs it and goes on
+    x0 = [[0.3, 0.2], [2.0, 1.0]]
+    free = roll("x^2 + y^2", x0, radius=1.0, lr=0.05, steps=5)
+    first = 1 + int(np.argmax(free.offset_solve[1:, 0]))
+    assert first == 3 and not free.offset_solve[1:, 1].any()
+    monkeypatch.setattr(offset_projection, "MAX_SUBSTEPS", 0)
+    cut = roll("x^2 + y^2", x0, radius=1.0, lr=0.05, steps=5)
+    assert cut.status[0] is Status.TOO_WIDE and cut.stopped_at[0] == first
+    assert np.array_equal(cut.theta[:first, 0], free.theta[:first, 0])
+    assert np.all(cut.theta[first:, 0] == free.theta[first - 1, 0])
+    assert cut.status[1] is Status.OK and np.array_equal(cut.theta[:, 1], free.theta[:, 1])
+
+
+def test_a_huge_learning_rate_is_stopped_at_its_first_step():
+    # roll("x^2", [2.0], lr=1e6) used 7.9 GiB: the candidate is 1.6e7 below the graph
+    r = roll("x^2", [2.0, 0.5], lr=[1e6, 0.01], steps=100)
+    assert r.status[0] is Status.TOO_WIDE and r.stopped_at[0] == 1
+    assert r.status[1] is Status.OK

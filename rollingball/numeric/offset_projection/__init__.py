@@ -35,6 +35,7 @@ from rollingball.numeric.offset_projection._common import (
 )
 from rollingball.numeric.offset_projection.branches import nearest_on_offset_1d
 from rollingball.numeric.offset_projection.contacts import (
+    SUBSTEP,
     OffsetPoint,
     nearest_on_offset,
     project_polyhedron,
@@ -44,7 +45,11 @@ from rollingball.numeric.projection import Projection
 
 __all__ = ["OffsetGraph", "OffsetStep", "OffsetPoint", "project_onto_offset",
            "project_onto_graph", "nearest_on_offset", "project_polyhedron", "other_width",
-           "offset_resolution", "REACH_TOL", "TIE_TOL", "ND_OTHERS"]
+           "offset_resolution", "REACH_TOL", "TIE_TOL", "ND_OTHERS", "MAX_SUBSTEPS"]
+
+#: Most quarter-radius sub-steps of one d-D contact solve (a step of 2500 radii): a ball
+#: whose footpoint is unreachable and whose step is longer is reported ``too_wide``.
+MAX_SUBSTEPS = 10_000
 
 
 @dataclass(frozen=True, eq=False)
@@ -62,7 +67,8 @@ class OffsetStep:
         other: ``(n, other_width(d))`` the new centres' other contacts (NaN where none), or
             None from :func:`project_onto_graph`.
         too_wide: ``(n,)`` the step's graph projection cut a window over the sample budget
-            (:attr:`~rollingball.numeric.projection.Projection.too_wide`), or None.
+            (:attr:`~rollingball.numeric.projection.Projection.too_wide`), or the d-D contact
+            solver would need more than :data:`MAX_SUBSTEPS` sub-steps: not solved.
     """
 
     theta: np.ndarray
@@ -91,7 +97,8 @@ def _step(pr: Projection, n: int, d: int, centre=None, offset_solve=None,
                       jumped=np.asarray(pr.jumped), certified=np.asarray(pr.certified),
                       offset_solve=np.zeros(n, dtype=bool) if offset_solve is None
                       else offset_solve, other=other,
-                      too_wide=None if pr.too_wide is None else np.asarray(pr.too_wide))
+                      too_wide=np.zeros(n, dtype=bool) if pr.too_wide is None
+                      else np.array(pr.too_wide, dtype=bool))
 
 
 def project_onto_graph(graph: OffsetGraph, cand: np.ndarray, warm: np.ndarray) -> OffsetStep:
@@ -144,6 +151,14 @@ def project_onto_offset(graph: OffsetGraph, cand: np.ndarray, rho: np.ndarray,
     dist, intruder = graph.exact_distance(c[ip], theta_p[ip])
     tol = REACH_TOL * (1.0 + np.abs(c[ip, d]))
     bad = np.isfinite(dist) & (dist < rho[ip] - tol)
+    if d >= 2 and known is not None:
+        # the contact solver walks to the candidate in quarter-radius sub-steps: a walk of
+        # more than MAX_SUBSTEPS is not made (too_wide: the engine freezes the ball)
+        with np.errstate(all="ignore"):
+            span = np.linalg.norm(cand[ip] - known[ip], axis=1) / (SUBSTEP * rho[ip])
+        walk = bad & ~(span <= MAX_SUBSTEPS)
+        out.too_wide[ip[walk]] = True
+        bad &= ~walk
     iu = ip[bad]
     if iu.size == 0:
         return out
