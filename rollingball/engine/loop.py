@@ -134,7 +134,14 @@ their centre is the point itself and their residual is NaN (not measured: no bal
 Failure handling: a ball whose state turns non-finite, that leaves the ``domain``, or whose
 :math:`|\theta|_\infty` exceeds :data:`~rollingball.engine.recorder.DIVERGE_THETA` (or
 :math:`|f|` exceeds :data:`~rollingball.engine.recorder.DIVERGE_LOSS`) is frozen at its last
-valid state and flagged; the others go on.
+valid state and flagged; the others go on, bit for bit as in a run without it.  Every
+step is checked before it is made: a start or a candidate that is not finite
+(``non_finite``; a start at step 0, before any projection) or whose search window would
+exceed the sample budget (``too_wide``: :func:`~rollingball.engine.recorder.window_samples`
+against :data:`rollingball._budget.MAX_GRID_POINTS`, e.g. a learning rate of 1e100, or
+:math:`-x^4` running away) never reaches a projection.  A radius too large for the
+resolution at the start, and a history over :data:`rollingball._budget.MAX_ARRAY_BYTES`,
+are one-line ``ValueError``\ s before anything is allocated.
 """
 
 from __future__ import annotations
