@@ -104,13 +104,14 @@ def test_cli_light_theme_font_scale_resolution_and_webm(tmp_path, capsys):
     assert img.shape == (360, 640, 3)
     assert np.all(img[2, 2] == 255) and np.median(img) == 255  # a white background
     webm = render_scene("UpdateStep", fmt="webm", out=tmp_path / "u.webm", progress=False,
-                        fps=5, **TINY["UpdateStep"])
+                        fps=5, resolution=(320, 180), **TINY["UpdateStep"])
     import av
 
     with av.open(str(webm)) as video:
         stream = video.streams.video[0]
         assert stream.codec_context.name in ("vp9", "libvpx-vp9", "vp8", "libvpx")
         assert float(stream.average_rate) == pytest.approx(5)
+        assert (stream.width, stream.height) == (320, 180)
 
 
 @pytest.mark.slow
