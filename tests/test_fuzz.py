@@ -258,7 +258,7 @@ _SETTINGS = dict(deadline=None, database=None, derandomize=True,
                  suppress_health_check=list(HealthCheck))
 
 
-@settings(max_examples=20, **_SETTINGS)
+@settings(max_examples=16, **_SETTINGS)
 @given(argv=_geometry_argv())
 def test_fuzz_losses_fast(worker, tmp_path_factory, argv):
     tmp = str(tmp_path_factory.mktemp("case"))
@@ -266,7 +266,7 @@ def test_fuzz_losses_fast(worker, tmp_path_factory, argv):
         _check_accepted_loss(argv[1])
 
 
-@settings(max_examples=12, **_SETTINGS)
+@settings(max_examples=10, **_SETTINGS)
 @given(argv=_run_argv())
 def test_fuzz_run_options_fast(worker, tmp_path_factory, argv):
     _check_case(worker, argv, str(tmp_path_factory.mktemp("case")))
