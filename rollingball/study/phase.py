@@ -138,8 +138,8 @@ def phase_diagrams(result, out: str | os.PathLike, *, formats: Sequence[str] = (
                     k = ds[f"basin_{by}_count"].values[mi, si, :, li]
                     lo, hi = binomial_ci(k[ok], n[mi, si, ok, li])
                     p = k[ok] / n[mi, si, ok, li]
-                    ax.errorbar(radii[ok], p, yerr=[p - lo, hi - p], fmt="o" + style,
-                                ms=3, capsize=2, lw=1,
+                    ax.errorbar(radii[ok], p, yerr=np.maximum([p - lo, hi - p], 0.0),
+                                fmt="o" + style, ms=3, capsize=2, lw=1,
                                 label=f"{m}, {s}" + (" (footpoint)" if by == "footpoint" else ""))
         ax.set_xlabel(r"$\rho$ ($\rho_{\max}$ for a decaying schedule)", fontsize=8)
         ax.set_ylabel("fraction in the global basin", fontsize=8)

@@ -69,7 +69,9 @@ def binomial_ci(k, n, *, level: float = 0.95, method: str = "wilson"
             centre = (p + z * z / (2.0 * n)) / denom
             half = z / denom * np.sqrt(p * (1.0 - p) / n + z * z / (4.0 * n * n))
             lo, hi = centre - half, centre + half
-            lo, hi = np.clip(lo, 0.0, 1.0), np.clip(hi, 0.0, 1.0)
+            # exact ends: 0 at k = 0 and 1 at k = n (the formula leaves rounding there)
+            lo = np.where(k == 0, 0.0, np.clip(lo, 0.0, 1.0))
+            hi = np.where(k == n, 1.0, np.clip(hi, 0.0, 1.0))
         else:
             lo = np.where(k > 0, special.betaincinv(k, n - k + 1.0, alpha / 2.0), 0.0)
             hi = np.where(k < n, special.betaincinv(k + 1.0, n - k, 1.0 - alpha / 2.0), 1.0)
