@@ -330,6 +330,10 @@ class RollResult:
         lines.append(f"jumps: {int(np.sum(self.n_jumps))}; "
                      f"offset projections: {int(np.sum(self.offset_solve))}; "
                      f"ok: {int(np.sum(self.success))}/{n}")
+        for st in Status:  # why the others stopped, once per status
+            k = int(sum(s is st for s in self.status))
+            if st is not Status.OK and k:
+                lines.append(f"{st.code} ({k} ball{'s' * (k != 1)}): {st.message}")
         lines.append(f"wall time: {self.wall_time:.3f} s")
         return "\n".join(lines)
 

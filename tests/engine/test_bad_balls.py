@@ -127,3 +127,12 @@ def test_a_huge_learning_rate_is_stopped_at_its_first_step():
     r = roll("x^2", [2.0, 0.5], lr=[1e6, 0.01], steps=100)
     assert r.status[0] is Status.TOO_WIDE and r.stopped_at[0] == 1
     assert r.status[1] is Status.OK
+
+
+def test_the_summary_says_why_each_kind_of_ball_stopped():
+    r = roll(LOSS_1D, [1.0, -4.0, -1.0, 1.0], lr=[0.05, 0.05, 0.05, 1e100], steps=3)
+    text = r.summary()
+    assert "ok: 2/4" in text
+    assert f"non_finite (1 ball): {Status.NON_FINITE.message}" in text
+    assert f"too_wide (1 ball): {Status.TOO_WIDE.message}" in text
+    assert "diverged (" not in text
