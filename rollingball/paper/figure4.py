@@ -346,7 +346,9 @@ def draw_fig4(d: dict, *, thin: float = 0.35) -> dict[str, object]:
             kept = [axes[0, 0]] + [axes[r, c] for r in range(nrow) for c in range(1, ncol)]
             handles, labels = axes[0, 0].get_legend_handles_labels()
             fig.legend(handles, labels, loc="outside lower center", ncols=3)
-            fig.colorbar(cs, ax=kept, shrink=0.7, ticks=MaxNLocator(5),
+            ticks = MaxNLocator(5).tick_values(levels[0], levels[-1])
+            ticks = ticks[(ticks >= levels[0]) & (ticks <= levels[-1])]
+            fig.colorbar(cs, ax=kept, shrink=0.7, ticks=ticks,
                          label=r"loss $f(\theta)$")
             wells = "as printed in Eq. 14" if form == "paper" else "as in the public code"
             fig.suptitle(f"Fig. 4, wells {wells}:\n{S} starts, "
