@@ -10,6 +10,7 @@ from rollingball.numeric.offset import upper_offset
 from rollingball.numeric.offset_projection.contacts import (
     REACH_TOL,
     OffsetPoint,
+    least_distance,
     nearest_on_offset,
     project_polyhedron,
 )
@@ -96,3 +97,30 @@ def test_candidate_below_the_graph_goes_above_it():
     for i in range(2):
         ref = _brute_nearest(L, cand[i], 0.8, res.centre[i])
         np.testing.assert_allclose(res.centre[i], ref, atol=2e-6)
+
+
+def test_least_distance_matches_enumeration_and_slsqp():
+    """The Lawson-Hanson least-distance solve (the fallback for cycling working sets) against
+    the subset enumeration on small problems and SLSQP on a ring of 60 constraints."""
+    rng = np.random.default_rng(7)
+    for _ in range(100):
+        m, D = int(rng.integers(1, 7)), 3
+        t, N, inner = rng.normal(size=D), rng.normal(size=(m, D)), rng.normal(size=D)
+        r = N @ inner - rng.exponential(size=m) * (rng.random(m) < 0.5)
+        x = t + least_distance(N, r - N @ t)
+        np.testing.assert_allclose(x, project_polyhedron(t[None], N[None], r[None])[0],
+                                   atol=1e-10)
+    # a ring of nearly parallel constraints, too many to enumerate
+    ang = np.linspace(0, 2 * np.pi, 60, endpoint=False)
+    N = np.stack([0.1 * np.cos(ang), 0.1 * np.sin(ang), np.ones_like(ang)], axis=1)
+    r = np.ones(60) + 0.01 * rng.random(60)
+    t = np.array([0.3, -0.2, 0.0])
+    x = t + least_distance(N, r - N @ t)
+    cons = [{"type": "ineq", "fun": lambda z: N @ z - r}]
+    ref = minimize(lambda z: np.sum((z - t) ** 2), np.array([0.0, 0.0, 2.0]),
+                   constraints=cons, method="SLSQP",
+                   options={"ftol": 1e-15, "maxiter": 500}).x
+    np.testing.assert_allclose(x, ref, atol=1e-6)
+    assert np.all(N @ x - r >= -1e-12)
+    # inconsistent constraints: z >= 1 and -z >= 0
+    assert least_distance(np.array([[0, 0, 1.0], [0, 0, -1.0]]), np.array([1.0, 0.0])) is None

@@ -47,9 +47,14 @@ __all__ = ["OffsetGraph", "OffsetStep", "OffsetPoint", "project_onto_offset",
            "project_onto_graph", "nearest_on_offset", "project_polyhedron", "other_width",
            "offset_resolution", "REACH_TOL", "TIE_TOL", "ND_OTHERS", "MAX_SUBSTEPS"]
 
-#: Most quarter-radius sub-steps of one d-D contact solve (a step of 2500 radii): a ball
-#: whose footpoint is unreachable and whose step is longer is reported ``too_wide``.
-MAX_SUBSTEPS = 10_000
+#: Most quarter-radius sub-steps of one d-D contact solve (a step of 64 radii): a ball
+#: whose footpoint is unreachable and whose step is longer is reported ``too_wide``.  Each
+#: sub-step is up to 40 SQP iterations on a few dozen held contacts (about 3 ms each), so a
+#: walk of 256 sub-steps is already tens of seconds per ball; rastrigin at radius 0.5 and
+#: lr 0.01 from (2, 2) asks for a first step of 120 radii (|grad f|^2 ~ 6000 at the contact),
+#: which took minutes at the former bound of 10,000.  Such a step is not rolling: use a
+#: smaller learning rate.
+MAX_SUBSTEPS = 256
 
 
 @dataclass(frozen=True, eq=False)
