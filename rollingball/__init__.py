@@ -52,16 +52,14 @@ from rollingball.geometry.reach import (
 from rollingball.numeric.distance import GraphDistance, distance_to_graph
 from rollingball.numeric.offset import OffsetGrid, UpperOffset, upper_offset, upper_offset_grid
 from rollingball.numeric.projection import Projection, project
+from rollingball.study import open_sweep, sweep
 from rollingball.symbolic import catalog
 from rollingball.symbolic.catalog import CATALOG
 from rollingball.symbolic.implicit import ImplicitOffset, implicit_offset
 from rollingball.symbolic.landscape import RHO, Landscape
 from rollingball.symbolic.parsing import parse_loss
 
-# ---- reserved: names other layers add here ------------------------------------------------
-# study (H4): ``sweep`` moves to ``rollingball.study`` (import it from there, keep the name).
-# Add each to ``__all__`` below, which stays sorted (tests/test_layers.py checks it).
-# ---------------------------------------------------------------------------------------------
+# ``__all__`` below stays sorted (tests/test_layers.py checks it).
 
 __version__ = "0.1.0"
 
@@ -102,12 +100,14 @@ __all__ = [
     "ironing",
     "local_critical_radius",
     "offset_curve",
+    "open_sweep",
     "parse_loss",
     "project",
     "regularity",
     "roll",
     "strong_ironing",
     "swallowtails",
+    "sweep",
     "trimmed_offset_curve",
     "unreachable",
     "unreachable_mask",
