@@ -13,7 +13,7 @@ def register(sub) -> None:
         help="phase diagrams of a sweep (basin fraction, final loss; intervals vs radius)",
         description="Draw the phase diagrams of a sweep store: basin fraction and mean final "
         "loss over radius x learning rate (one panel per method and schedule), and the basin "
-        "fraction against the radius with 95 %% Wilson intervals, as PNG and vector files.",
+        "fraction against the radius with 95 % Wilson intervals, as PNG and vector files.",
     )
     p.add_argument("result", metavar="RESULT", help="a store written by `rollingball sweep`")
     p.add_argument("--out", "-o", required=True, metavar="DIR", help="output folder")
