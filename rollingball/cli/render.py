@@ -293,6 +293,11 @@ def main(args: argparse.Namespace) -> int:
                  resolution=_resolution(args.pixels))
     _checked(args.scene, args.fmt, {k: v for k, v in options.items() if v is not None},
              **style)  # one-line errors before anything is printed
+    suffix = Path(args.out).suffix.lower().lstrip(".") if args.out else ""
+    if suffix and suffix != args.fmt:
+        raise ValueError(f"--out {args.out} does not match --format {args.fmt}: name the file "
+                         f"{Path(args.out).with_suffix('.' + args.fmt).name} or pass "
+                         f"--format {suffix}")
     if not args.quiet:
         print(f"rollingball: rendering {args.scene} ({args.quality} quality, {args.fmt})...",
               file=sys.stderr, flush=True)

@@ -61,6 +61,7 @@ from rollingball.engine.solvers import (
 )
 from rollingball.symbolic.catalog import CATALOG
 from rollingball.symbolic.landscape import Landscape
+from rollingball.symbolic.parsing import MAX_LENGTH, parse_loss
 
 __all__ = ["RollResult", "Status", "atomic_write"]
 
@@ -137,8 +138,10 @@ def _rebuild_landscape(z) -> Landscape:
         raise ValueError(f"cannot rebuild the data-bound loss {name!r} from its file: "
                          "pass landscape= to RollResult.load")
     fs = float(z["landscape_feature_scale"])
-    return Landscape(str(z["landscape_expr"]), [str(v) for v in z["landscape_variables"]],
-                     name=name, domain=z["landscape_domain"],
+    variables = [str(v) for v in z["landscape_variables"]]
+    # the printed form of an accepted loss can be longer than what was typed
+    expr, _ = parse_loss(str(z["landscape_expr"]), variables, max_length=4 * MAX_LENGTH)
+    return Landscape(expr, variables, name=name, domain=z["landscape_domain"],
                      feature_scale=None if not np.isfinite(fs) else fs)
 
 

@@ -148,3 +148,21 @@ def test_format_1_files_still_load(tmp_path):
     back = RollResult.load(tmp_path / "old.npz")
     assert back.solver == OffsetRBO(projection=PaperProjection(gamma=0.03, steps=5))
     np.testing.assert_array_equal(back.centre, r.centre)
+
+
+def test_a_loss_whose_printed_form_is_longer_than_typed_loads_back(tmp_path):
+    """An accepted loss of under MAX_LENGTH characters may print longer (``3x`` -> ``3*x``):
+    the saved result still loads, with the same expression and trajectory."""
+    from rollingball.symbolic.parsing import MAX_LENGTH
+
+    terms, k = [], 1
+    while len(" + ".join([*terms, f"sin({k}x)"])) <= MAX_LENGTH - 10:
+        terms.append(f"sin({k}x)")
+        k += 1
+    loss = " + ".join(terms)
+    r = roll(loss, [0.3], method="gd", lr=1e-3, steps=3)
+    assert len(loss) <= MAX_LENGTH < len(str(r.landscape.expr))
+    r.save(tmp_path / "long.npz")
+    back = RollResult.load(tmp_path / "long.npz")
+    assert back.landscape.expr == r.landscape.expr
+    np.testing.assert_array_equal(back.theta, r.theta)

@@ -145,6 +145,7 @@ def test_plain_manim_renders_a_scene_on_its_options(tmp_path):
     ["render", "RollingBall", "--resolution", "12"],
     ["render", "RollingBall", "--baselines", "gd,newton"],
     ["render", "RollingBall", "--x0", "1,2"],
+    ["render", "RollingBall", "--out", "x.gif", "--format", "mp4"],
 ])
 def test_bad_options_exit_2_with_one_line(argv, capsys):
     assert cli(argv) == 2
