@@ -45,6 +45,11 @@ curvature peak *outside* :math:`D` spills into it through an edge.  So, in 1-D,
 where :math:`r(\theta)` is the largest radius at which :math:`\theta` is reachable (found
 by bisection on the tangent-ball test).  A narrow flat-bottomed trough seen on its floor is
 the example: the floor is flat (local radius huge) but the walls stop the ball early.
+
+Length: about 700 lines, kept whole on purpose: the critical radius and the unreachable set
+are two readings of one predicate (the tangent-ball test above, in 1-D and on d-D grids),
+and share its helpers (the side, the flipped loss for balls from below, the sample budget of
+the domain); ``rollingball.geometry.reach.unreachable`` is the path the docs and scenes cite.
 """
 
 from __future__ import annotations

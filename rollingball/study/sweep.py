@@ -35,6 +35,11 @@ Before running, the cost is estimated (:func:`estimate`): ball-steps x a measure
 ball-step (a probe of a few balls and steps per method), plus the basin descents, and the
 memory of the trajectories; a sweep over ``budget`` core-seconds or ``memory_budget`` bytes
 is refused with a one-line ``ValueError``.
+
+Length: about 700 lines, kept whole on purpose: its four sections (the grid's tasks, the
+budget, the Zarr store, the execution) are the four stages of the one pipeline of
+:func:`sweep`, each used once by it and by :func:`rerun_cell`, and they share the store's
+layout (the cell dimensions, the template) that a split would have to pass around.
 """
 
 from __future__ import annotations
