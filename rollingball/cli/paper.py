@@ -77,7 +77,8 @@ def register(sub) -> None:
                    help="also write the report to DOCS/reproduction.md, the numbers to "
                         "DOCS/gallery/summary.json and copy the figures' PNG files into "
                         "DOCS/gallery/ (e.g. --docs docs)")
-    p.add_argument("--no-progress", action="store_true", help="print nothing on stderr")
+    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=True,
+                   help="progress on stderr (default on; --no-progress prints nothing)")
     p.set_defaults(handler=main)
 
 
@@ -122,7 +123,7 @@ def main(args: argparse.Namespace) -> int:
     formats, dpi = figures_common.check_formats(args.formats, args.dpi)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    show = not args.no_progress
+    show = args.progress
     path = out / "summary.json"
     summary = json.loads(path.read_text()) if path.exists() else {}
     targets = ("fig2", "fig3", "fig4") if args.target == "all" else (args.target,)

@@ -262,3 +262,17 @@ def test_cli_paper_svg_and_bad_format(tmp_path, capsys):
     assert "](fig2.svg)" in report
     assert cli(["paper", "fig2", "--quick", "--out", str(tmp_path), "--dpi", "5"]) == 2
     assert "dpi" in capsys.readouterr().err
+
+
+def test_paper_progress_flags_parse_both_ways():
+    """`paper` takes --progress/--no-progress like every command (default on)."""
+    import argparse
+
+    from rollingball.cli import paper as paper_cli
+
+    parser = argparse.ArgumentParser()
+    paper_cli.register(parser.add_subparsers())
+    base = ["paper", "fig2", "--out", "figs"]
+    assert parser.parse_args(base).progress is True
+    assert parser.parse_args([*base, "--no-progress"]).progress is False
+    assert parser.parse_args([*base, "--progress"]).progress is True
