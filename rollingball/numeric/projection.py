@@ -103,7 +103,6 @@ from rollingball.numeric.lattice import best_lattice_points, lattice
 from rollingball.numeric.window import GridTable, minimize_on_grid
 from rollingball.symbolic.landscape import Landscape
 from rollingball.symbolic.scales import (
-    PROJECTION_SAMPLES,
     projection_lattice_spacing,
     projection_resolution,
 )
@@ -113,9 +112,6 @@ __all__ = ["Projection", "project", "METHODS"]
 #: The projection methods, default first.
 METHODS = ("exact", "newton", "paper")
 
-#: Samples per shortest bump wavelength in the 1-D window scan (the policy of
-#: :mod:`rollingball.symbolic.scales`, named here for the modules that read it from here).
-SAMPLES_PER_WAVELENGTH = PROJECTION_SAMPLES
 _EPS = np.finfo(float).eps
 # a grid index k = x / h must fit an int64 with room to spare
 _MAX_INDEX = 2.0**52

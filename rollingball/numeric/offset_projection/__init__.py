@@ -31,7 +31,6 @@ from rollingball.numeric.offset_projection._common import (
     REACH_TOL,
     TIE_TOL,
     OffsetGraph,
-    offset_resolution,
 )
 from rollingball.numeric.offset_projection.branches import nearest_on_offset_1d
 from rollingball.numeric.offset_projection.contacts import (
@@ -45,7 +44,7 @@ from rollingball.numeric.projection import Projection
 
 __all__ = ["OffsetGraph", "OffsetStep", "OffsetPoint", "project_onto_offset",
            "project_onto_graph", "nearest_on_offset", "project_polyhedron", "other_width",
-           "offset_resolution", "REACH_TOL", "TIE_TOL", "ND_OTHERS", "MAX_SUBSTEPS"]
+           "REACH_TOL", "TIE_TOL", "ND_OTHERS", "MAX_SUBSTEPS"]
 
 #: Most quarter-radius sub-steps of one d-D contact solve (a step of 64 radii): a ball
 #: whose footpoint is unreachable and whose step is longer is reported ``too_wide``.  Each

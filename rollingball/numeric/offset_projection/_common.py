@@ -15,11 +15,11 @@ from typing import Any
 import numpy as np
 
 from rollingball.numeric.offset import UpperOffset, upper_offset
-from rollingball.numeric.projection import SAMPLES_PER_WAVELENGTH, Projection, project
+from rollingball.numeric.projection import Projection, project
 from rollingball.symbolic.landscape import Landscape
-from rollingball.symbolic.scales import feature_scale
+from rollingball.symbolic.scales import offset_projection_resolution
 
-__all__ = ["OffsetGraph", "REACH_TOL", "TIE_TOL", "ND_OTHERS", "offset_resolution"]
+__all__ = ["OffsetGraph", "REACH_TOL", "TIE_TOL", "ND_OTHERS"]
 
 #: A centre is accepted when its global distance is at least rho - REACH_TOL (1 + |height|).
 REACH_TOL = 1e-11
@@ -27,14 +27,6 @@ REACH_TOL = 1e-11
 TIE_TOL = 1e-13
 #: Other contacts kept per ball in d-D (seeds of the next step's contact solver).
 ND_OTHERS = 3
-
-
-def offset_resolution(G: Landscape, resolution: float | None) -> float:
-    """The offset's sample spacing: ``resolution``, else the projection's default (a 16th of
-    the shortest bump wavelength, capped at 0.05)."""
-    if resolution is not None:
-        return float(resolution)
-    return float(min(0.05, feature_scale(G) / SAMPLES_PER_WAVELENGTH))
 
 
 @dataclass(frozen=True, eq=False)
@@ -55,8 +47,8 @@ class OffsetGraph:
     offset_res: float = field(init=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "offset_res", offset_resolution(self.landscape,
-                                                                 self.resolution))
+        object.__setattr__(self, "offset_res",
+                           offset_projection_resolution(self.landscape, self.resolution))
 
     @property
     def d(self) -> int:
