@@ -8,7 +8,7 @@ import pytest
 
 from rollingball import Landscape
 from rollingball.engine.loop import roll
-from rollingball.engine.result import RollResult, Status, atomic_write
+from rollingball.engine.result import RollResult, Status
 from rollingball.engine.solvers import Alg1, Momentum, OffsetRBO, PaperProjection
 
 
@@ -92,16 +92,6 @@ def test_csv_export(result, tmp_path):
     assert float(row["centre_2"]) == result.centre[7, 1, 1]
     assert float(row["residual"]) == result.residual[7, 1]
     assert row["status"] == "ok"
-
-
-def test_atomic_write_keeps_the_old_file_on_a_crash(tmp_path):
-    path = tmp_path / "out.txt"
-    path.write_text("old")
-    with pytest.raises(RuntimeError), atomic_write(path, "w") as fh:
-        fh.write("half")
-        raise RuntimeError("crash")
-    assert path.read_text() == "old"
-    assert os.listdir(tmp_path) == ["out.txt"]
 
 
 def test_resting_on_two_reports_the_centre():
