@@ -83,7 +83,7 @@ def _residual(L, r, limit=1000):
     flat, hint = c.reshape(-1, c.shape[-1]), th.reshape(-1, th.shape[-1])
     ok = np.all(np.isfinite(flat), axis=1)
     d = np.full(flat.shape[0], np.nan)
-    d[ok] = distance_to_graph(L, flat[ok], hint=hint[ok]).distance
+    d[ok] = distance_to_graph(L, flat[ok], warm=hint[ok]).distance
     res = np.abs(d.reshape(c.shape[:2]) - r.radius_t[:, :limit])
     return float(np.nanmax(res))
 

@@ -99,7 +99,7 @@ def _residual(L, r, limit=REFEREE_BALLS) -> float:
     flat, idx = np.unique(flat, axis=0, return_index=True)
     hint = hint[idx]
     ok = np.all(np.isfinite(flat), axis=1) & np.all(np.isfinite(hint), axis=1)
-    d = distance_to_graph(L, flat[ok], hint=hint[ok]).distance
+    d = distance_to_graph(L, flat[ok], warm=hint[ok]).distance
     rho = float(np.asarray(r.radius_t).ravel()[0])
     return float(np.nanmax(np.abs(d - rho))) if d.size else float("nan")
 

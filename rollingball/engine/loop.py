@@ -540,7 +540,7 @@ def _referee(G: Landscape, pts: np.ndarray, warm: np.ndarray) -> np.ndarray:
     on are alone, and those read NaN (not measured)."""
     try:
         with np.errstate(all="ignore"):
-            return np.asarray(distance_to_graph(G, pts, hint=warm).distance, dtype=float)
+            return np.asarray(distance_to_graph(G, pts, warm=warm).distance, dtype=float)
     except (RuntimeError, ValueError, FloatingPointError, OverflowError):
         if pts.shape[0] == 1:
             return np.full(1, np.nan)

@@ -9,7 +9,7 @@ stationary points of :math:`g` (sign changes of :math:`g'`) and polishes them wi
 safeguarded Newton, this module does branch and bound on dense samples of :math:`g` itself:
 
 1. an upper bound :math:`U = g(\theta_0)` from the best of :math:`\theta_0 = a`, an optional
-   ``hint`` and a coarse sample of the window :math:`|\theta - a| \le \sqrt U`;
+   ``warm`` start and a coarse sample of the window :math:`|\theta - a| \le \sqrt U`;
 2. :math:`g` sampled on a fixed global grid of spacing :math:`h` (cached values of
    :math:`f`) over the window; on a sample interval :math:`[x_j, x_{j+1}]`
    :math:`g \ge \min(g_j, g_{j+1}) - M h^2/8` with :math:`M \ge \max g''`, so every interval
@@ -84,10 +84,11 @@ def distance_to_graph(
     landscape,
     points,
     *,
-    hint=None,
+    warm=None,
     resolution: float | None = None,
     scale: float = 1.0,
     max_samples: int = 4_000_000,
+    hint=None,
 ) -> GraphDistance:
     r"""Distance from each point to the graph of :math:`\lambda f`, and the nearest point.
 
@@ -96,8 +97,9 @@ def distance_to_graph(
     Args:
         landscape: a :class:`~rollingball.symbolic.landscape.Landscape` (or anything it accepts).
         points: ``(N, d+1)`` points :math:`(a_i, b_i)`.
-        hint: optional ``(N, d)`` parameters of graph points believed near (e.g. the
-            footpoints); they only tighten the search window, never decide the answer.
+        warm: optional ``(N, d)`` parameters of graph points believed near (e.g. the
+            footpoints): the search start, as everywhere in the package; it only tightens the
+            search window, never decides the answer.
         resolution: sample spacing of the 1-D grid (the d-D lattice's is 8 times it);
             default :func:`~rollingball.symbolic.scales.referee_resolution` (feature scale /
             32, twice the projection's density).
@@ -126,12 +128,18 @@ def distance_to_graph(
     if resolution is not None and not (np.isfinite(resolution) and resolution > 0):
         raise ValueError(f"resolution must be positive, got {resolution}")
     n = p.shape[0]
-    if hint is not None:
-        hint = np.asarray(hint, dtype=float)
-        if d == 1 and hint.shape == (n,):
-            hint = hint[:, None]
-        if hint.shape != (n, d):
-            raise ValueError(f"hint must have shape ({n}, {d}), got {hint.shape}")
+    if hint is not None:  # the old spelling, kept for one release
+        if warm is not None:
+            raise ValueError("pass warm= only (hint= is its deprecated name)")
+        warnings.warn("distance_to_graph(hint=...) is deprecated: use warm=", DeprecationWarning,
+                      stacklevel=2)
+        warm = hint
+    if warm is not None:
+        warm = np.asarray(warm, dtype=float)
+        if d == 1 and warm.shape == (n,):
+            warm = warm[:, None]
+        if warm.shape != (n, d):
+            raise ValueError(f"warm must have shape ({n}, {d}), got {warm.shape}")
     if n == 0:
         return GraphDistance(np.empty(0), np.empty((0, d)), np.empty((0, d + 1)))
     a, b = p[:, :d], p[:, d]
@@ -140,15 +148,15 @@ def distance_to_graph(
     def F(theta):
         return L.f(L.as_input(theta))
 
-    # 1. upper bound: a, the hint, then a coarse look over the window it gives
+    # 1. upper bound: a, the warm start, then a coarse look over the window it gives
     U = (F(a) - b) ** 2
     best = a.copy()
-    if hint is not None:
-        ok = np.all(np.isfinite(hint), axis=1)
-        gh = np.where(ok, np.sum((hint - a) ** 2, axis=1) + (F(np.where(ok[:, None], hint, a))
+    if warm is not None:
+        ok = np.all(np.isfinite(warm), axis=1)
+        gh = np.where(ok, np.sum((warm - a) ** 2, axis=1) + (F(np.where(ok[:, None], warm, a))
                                                              - b) ** 2, np.inf)
         take = gh < U
-        U, best = np.where(take, gh, U), np.where(take[:, None], hint, best)
+        U, best = np.where(take, gh, U), np.where(take[:, None], warm, best)
     coarse = np.linspace(-1.0, 1.0, 65 if d == 1 else 9)
     grid = np.stack(np.meshgrid(*([coarse] * d), indexing="ij"), -1).reshape(-1, d)
     grid = grid[np.sum(grid * grid, axis=1) <= 1]

@@ -169,8 +169,8 @@ def _distance_residual(L, centre, radii, theta, progress) -> np.ndarray:
     progress("  measuring d_Gamma of its centres (exact distance)")
     T, R, _ = centre.shape
     flat = centre.reshape(-1, 2)
-    hint = np.asarray(theta, dtype=float).reshape(-1, 1)
-    d = distance_to_graph(L, flat, hint=hint).distance.reshape(T, R)
+    warm = np.asarray(theta, dtype=float).reshape(-1, 1)
+    d = distance_to_graph(L, flat, warm=warm).distance.reshape(T, R)
     return np.abs(d - radii[None, :])
 
 

@@ -77,16 +77,16 @@ def test_against_scalar_brent_on_a_dense_grid(loss):
                        rtol=0, atol=1e-15)
 
 
-def test_hint_only_narrows_the_window():
+def test_warm_start_only_narrows_the_window():
     L = catalog.weierstrass_like(n=20)
     rng = np.random.default_rng(9)
     a = rng.uniform(0, 4, 100)
     pts = np.stack([a, L.f(a) + rng.uniform(0, 0.5, 100)], 1)
     d0 = distance_to_graph(L, pts).distance
-    # a bad hint (far away) and a good one change nothing
-    r1 = distance_to_graph(L, pts, hint=a[:, None] + 3.0)
+    # a bad warm start (far away) and a good one change nothing
+    r1 = distance_to_graph(L, pts, warm=a[:, None] + 3.0)
     d1 = r1.distance
-    d2 = distance_to_graph(L, pts, hint=r1.theta).distance
+    d2 = distance_to_graph(L, pts, warm=r1.theta).distance
     assert np.max(np.abs(d1 - d0)) <= 1e-15 and np.max(np.abs(d2 - d0)) <= 1e-15
 
 
@@ -140,7 +140,7 @@ def test_two_d_steep_points_never_farther_than_least_squares_from_a():
     ([[np.nan, 1.0]], {}, "finite"),
     ([[0.0, 1.0]], {"scale": -1.0}, "scale"),
     ([[0.0, 1.0]], {"resolution": 0.0}, "resolution"),
-    ([[0.0, 1.0]], {"hint": [[0.0], [1.0]]}, "hint"),
+    ([[0.0, 1.0]], {"warm": [[0.0], [1.0]]}, "warm"),
 ])
 def test_bad_input(points, kwargs, match):
     with pytest.raises(ValueError, match=match):
@@ -181,3 +181,15 @@ def test_result_is_a_frozen_record_with_the_graph_point():
     assert len(r) == 1 and r.point.shape == (1, 2)
     with pytest.raises(AttributeError):
         r.distance = None
+
+
+def test_hint_is_the_deprecated_name_of_warm():
+    """hint= still works for one release, with a DeprecationWarning, and gives warm='s answer."""
+    L = Landscape("sine")
+    pts = np.array([[0.3, 2.0], [1.2, -0.5]])
+    ref = distance_to_graph(L, pts, warm=[[0.3], [1.0]])
+    with pytest.warns(DeprecationWarning, match="warm="):
+        old = distance_to_graph(L, pts, hint=[[0.3], [1.0]])
+    np.testing.assert_array_equal(old.distance, ref.distance)
+    with pytest.raises(ValueError, match="warm= only"):
+        distance_to_graph(L, pts, warm=[[0.3], [1.0]], hint=[[0.3], [1.0]])
