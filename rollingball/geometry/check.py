@@ -194,9 +194,8 @@ def check(
     ok = np.all(np.isfinite(centre), axis=-1) & np.all(np.isfinite(theta), axis=-1)
     ok &= np.isfinite(rho) & (rho > 0)
     stopped = np.asarray(getattr(result, "stopped_at", np.full(N, -1)))
-    for b in range(N):
-        if stopped[b] >= 0:  # frozen: its later rows repeat the last valid state
-            ok[stopped[b] + 1:, b] = False
+    # frozen balls: their rows after the stop repeat the last valid state
+    ok &= ~((stopped >= 0)[None, :] & (np.arange(T1)[:, None] > stopped[None, :]))
     idx = np.nonzero(ok)
     r = rho[idx]
     c = centre[idx]  # (M, d+1)
