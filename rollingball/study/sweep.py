@@ -16,7 +16,10 @@ study needs as an :class:`xarray.Dataset` in a Zarr store chunked by cell:
   index into the ``status`` coordinate); optionally the
   trajectories ``centre`` and ``theta`` (``trajectories=True``);
 * ``seed`` (the seed of the starts: every cell is rerun by :func:`rerun_cell`), ``done``,
-  ``wall_time``.
+  ``wall_time``;
+* attributes: ``spec``, ``estimate`` (the cost estimate below, JSON), and where the numbers
+  come from: ``rollingball`` (version), ``commit`` (git, ``+dirty`` for a modified tree) and
+  ``created`` (:func:`provenance`).
 
 Cells are appended as they finish (the ``done`` flag of a cell is written after its values),
 so an interrupted sweep resumes where it stopped: cells already stored are skipped.  The
@@ -45,10 +48,12 @@ layout (the cell dimensions, the template) that a split would have to pass aroun
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import json
 import math
 import os
 import shutil
+import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -70,7 +75,8 @@ from rollingball.study.grid import (
 from rollingball.study.stats import binomial_ci
 from rollingball.symbolic.landscape import Landscape
 
-__all__ = ["SweepSpec", "sweep", "estimate", "open_sweep", "rerun_cell", "QUANTILES",
+__all__ = ["SweepSpec", "sweep", "estimate", "estimate_json", "provenance", "open_sweep",
+           "rerun_cell", "QUANTILES",
            "DEFAULT_BUDGET", "DEFAULT_MEMORY_BUDGET", "CELL_DIMS"]
 
 #: Quantiles of the final loss stored per cell.
@@ -419,12 +425,67 @@ def _stored_done(path: str, spec: SweepSpec, overwrite: bool) -> np.ndarray | No
     return np.asarray(ds["done"].values, dtype=bool)
 
 
-def _create(path: str, spec: SweepSpec, starts, dim_names) -> None:
-    """Write the store's metadata, coordinates and starts (no cell yet)."""
+def _create(path: str, spec: SweepSpec, starts, dim_names, est: dict | None = None) -> None:
+    """Write the store's metadata, coordinates and starts (no cell yet), with the cost
+    estimate ``est`` and where the numbers come from (:func:`provenance`) as attributes."""
     p = Path(path)
     if p.exists():
         shutil.rmtree(p) if p.is_dir() else p.unlink()
-    _template(spec, starts, dim_names).to_zarr(path, compute=False, mode="w-", zarr_format=2)
+    ds = _template(spec, starts, dim_names)
+    ds.attrs.update(provenance())
+    if est is not None:
+        ds.attrs["estimate"] = estimate_json(est)
+    ds.to_zarr(path, compute=False, mode="w-", zarr_format=2)
+
+
+def _plain(x):
+    """``x`` with NumPy scalars as Python numbers and non-finite floats as ``None`` (strict
+    JSON), recursively through dicts, lists and tuples."""
+    if isinstance(x, dict):
+        return {str(k): _plain(v) for k, v in x.items()}
+    if isinstance(x, list | tuple):
+        return [_plain(v) for v in x]
+    if isinstance(x, bool | np.bool_):
+        return bool(x)
+    if isinstance(x, int | np.integer):
+        return int(x)
+    if isinstance(x, float | np.floating):
+        return float(x) if math.isfinite(x) else None
+    return x
+
+
+def estimate_json(est: dict) -> str:
+    """:func:`estimate`'s dict as the strict JSON string stored in ``attrs["estimate"]``
+    (plain numbers: ``json.loads`` gives them back; a non-finite value is ``null``).
+
+    >>> estimate_json({"core_seconds": np.float64(1.5), "tasks": np.int64(2)})
+    '{"core_seconds": 1.5, "tasks": 2}'
+    """
+    return json.dumps(_plain(est), allow_nan=False)
+
+
+def provenance() -> dict:
+    """Where a store's numbers come from: ``rollingball`` (the package version), ``commit``
+    (``git rev-parse HEAD`` of the checkout the package runs from, ``+dirty`` when its tracked
+    files differ from that commit; ``""`` outside a checkout) and ``created`` (UTC, ISO 8601).
+    """
+    root = Path(__file__).resolve().parents[2]
+    commit = ""
+    if (root / ".git").exists():
+        try:
+            run = dict(cwd=root, capture_output=True, text=True, timeout=10, check=True)
+            commit = subprocess.run(["git", "rev-parse", "HEAD"], **run).stdout.strip()
+            dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no",
+                                    "--", "rollingball"], **run).stdout.strip()
+            commit += "+dirty" if dirty else ""
+        except (OSError, subprocess.SubprocessError):
+            commit = ""
+    try:
+        version = importlib.metadata.version("rollingball")
+    except importlib.metadata.PackageNotFoundError:
+        version = ""
+    created = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    return dict(rollingball=version, commit=commit, created=created)
 
 
 # ------------------------------------------------------------------------ the execution
@@ -569,7 +630,10 @@ def sweep(
         options: extra keyword arguments of :func:`rollingball.roll` (e.g. ``box``).
 
     Returns:
-        the dataset, opened from ``out``; ``ds.attrs["estimate"]`` holds :func:`estimate`.
+        the dataset, opened from ``out``.  Its attributes: ``spec`` (JSON of
+        :class:`SweepSpec`), ``estimate`` (:func:`estimate` of the whole sweep, made before
+        its first cell ran, as strict JSON: ``json.loads(ds.attrs["estimate"])``), and
+        :func:`provenance`'s ``rollingball``, ``commit`` and ``created``.
 
     >>> import tempfile, os
     >>> ds = sweep("parabola", radii=[0.1, 0.2], lrs=[0.1], starts=4, steps=20,
@@ -598,6 +662,11 @@ def sweep(
     methods = [str(m) for m in methods]
     for m in methods:
         parse_method(m)
+    if 0.0 in radii and any(parse_method(m)[0] == "tangent" for m in methods):
+        # rbo and alg1 at rho = 0 step on the graph; the tangent step divides by
+        # |c_t - p_t|^2 = rho^2 (engine.loop, Section 3.2): NaN at rho = 0
+        raise ValueError("radius 0 is meaningless for method tangent (its step divides by "
+                         "rho^2): give it radii > 0, or sweep rbo / alg1 at radius 0")
     for s in schedules:
         if s not in SCHEDULES:
             raise ValueError(f"unknown schedule {s!r}; choose one of {', '.join(SCHEDULES)}")
@@ -652,7 +721,7 @@ def sweep(
                "ball_steps": est["ball_steps"] * frac}
         _check_budget(est, float(budget), float(memory_budget))
     if fresh:  # after the budget check: a refused sweep leaves no store behind
-        _create(path, spec, x0, [str(v) for v in L.variables])
+        _create(path, spec, x0, [str(v) for v in L.variables], est)
     slices = _batches(spec.n_starts, spec.batch)
     tasks, owner = [], {}
     for gi, g in enumerate(todo):
@@ -675,10 +744,7 @@ def sweep(
             if on_cell is not None:
                 on_cell(c)
         bar.update(len(g["cells"]))
-    ds = open_sweep(path)
-    if est is not None:
-        ds.attrs["estimate"] = json.dumps({k: v for k, v in est.items()})
-    return ds
+    return open_sweep(path)
 
 
 def rerun_cell(path: str | os.PathLike, *, method: str, schedule: str, radius: float,

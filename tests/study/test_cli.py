@@ -54,3 +54,28 @@ def test_sweep_errors_are_one_line(tmp_path, capsys):
     assert main(["phase", store, "--out", str(tmp_path), "--format", "gif"]) == 2
     assert "unknown format gif" in capsys.readouterr().err or "no sweep" in \
         capsys.readouterr().err
+
+
+def test_sweep_radius_zero_accepted_negative_refused(tmp_path, capsys):
+    """--radii 0,1 (or 0 1) is accepted by `sweep` (radius 0 is the study's step on the graph)
+    though the shared check refuses radius 0 for the other commands; negatives stay refused."""
+    store = tmp_path / "s.zarr"
+    base = ["sweep", "(x^2 - 1)^2", "--lrs", "0.02", "--starts", "2", "--steps", "3",
+            "--domain", "-1.6", "1.6", "--basin-steps", "10", "--scheduler", "serial"]
+    assert main([*base, "--radii", "0,0.5", "1", "--out", str(store)]) == 0
+    assert "3/3 cells stored" in capsys.readouterr().out
+    ds = xr.open_zarr(store)
+    assert ds["radius"].values.tolist() == [0.0, 0.5, 1.0]
+    assert bool(ds["done"].all())
+    for bad, msg in (("-1", "--radii must be finite and >= 0"), ("0,-0.5", ">= 0"),
+                     ("nan", ">= 0"), ("1,,2", "empty value"), ("a", "'a' is not a number")):
+        assert main([*base, "--radii", bad, "--out", str(tmp_path / "x.zarr")]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("rollingball: error:") and msg in err and err.count("\n") == 1
+    assert main([*base, "--methods", "tangent", "--radii", "0",
+                 "--out", str(tmp_path / "x.zarr")]) == 2
+    assert "meaningless for method tangent" in capsys.readouterr().err
+    assert not (tmp_path / "x.zarr").exists()
+    # the shared check still refuses radius 0 where it means nothing (iron)
+    assert main(["iron", "sin", "--radii", "0", "1"]) == 2
+    assert "must be positive" in capsys.readouterr().err

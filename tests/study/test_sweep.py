@@ -210,3 +210,52 @@ def test_default_embedded_local_cluster(reference, tmp_path):
     # scheduler=None starts (and stops) a LocalCluster of process workers
     ds = sweep(LOSS, out=tmp_path / "e.zarr", workers=2, **GRID)
     assert same(reference, ds.load()) == []
+
+
+def test_the_estimate_and_provenance_survive_the_zarr_round_trip(tmp_path):
+    """attrs["estimate"] is the estimate the budget check used (strict JSON of plain numbers,
+    read back by plain xarray from the store), recomputed here from its own parts."""
+    import json
+
+    out = tmp_path / "s.zarr"
+    sweep(LOSS, out=out, scheduler="serial", **GRID)
+    attrs = xr.open_zarr(out).attrs
+    est = json.loads(attrs["estimate"])  # strict JSON: no NaN, no NumPy types
+    assert est["cost_per_ball_step"] == GRID["cost_per_ball_step"]
+    # 4 groups that roll (rbo x 2 schedules x 2 radii) + 1 gd group, 4 starts x 6 steps
+    assert est["groups"] == 5 and est["cells"] == CELLS and est["tasks"] == 5 * 2
+    assert est["ball_steps"] == 5 * 4 * 6
+    run = 4 * 4 * 6 * 1e-3 + 4 * 6 * 1e-5
+    basin = 4 * 1500 * 1e-6 * (4 * 2 + 1)  # centre + footpoint for rbo, once for gd
+    assert est["run_seconds"] == pytest.approx(run, rel=1e-12)
+    assert est["basin_seconds"] == pytest.approx(basin, rel=1e-12)
+    assert est["core_seconds"] == pytest.approx(run + basin, rel=1e-12)
+    assert attrs["rollingball"] == rollingball.__version__
+    assert attrs["created"].endswith("Z") and len(attrs["created"]) == 20
+    assert isinstance(attrs["commit"], str)
+    # a resumed (already finished) sweep keeps the estimate of the whole sweep
+    sweep(LOSS, out=out, scheduler="serial", **GRID)
+    assert json.loads(xr.open_zarr(out).attrs["estimate"]) == est
+
+
+def test_radius_zero_is_a_step_on_the_graph_and_refused_for_tangent(tmp_path):
+    """rho = 0 is accepted for rbo (its cell equals a direct roll at radius 0, whose centre
+    is its point on the graph) and refused for tangent, whose step divides by rho^2."""
+    L = Landscape(LOSS)
+    ds = sweep(LOSS, out=tmp_path / "z.zarr", scheduler="serial", trajectories=True,
+               **{**GRID, "radii": [0.0, 0.6], "schedules": ["constant"]}).load()
+    c = ds.sel({"method": "rbo", "schedule": "constant", "radius": 0.0, "lr": 0.02})
+    r = rollingball.roll(L, ds["starts"].values, method="rbo", radius=0.0, lr=0.02, steps=6,
+                         residual_every=10)
+    assert np.array_equal(c["centre"].values, r.centre)
+    theta = c["theta"].values
+    assert np.array_equal(c["centre"].values[..., 0], theta[..., 0])  # centre = footpoint
+    assert np.allclose(c["centre"].values[..., 1], L.f(theta.reshape(-1, 1)).reshape(7, 4),
+                       rtol=0, atol=1e-12)                           # on the graph
+    assert c["status_count"].sel(status="ok").item() == 4
+    assert float(c["residual_max"]) <= 1e-12
+    with pytest.raises(ValueError, match="radius 0 is meaningless for method tangent"):
+        sweep(LOSS, out=tmp_path / "t.zarr", scheduler="serial",
+              **{**GRID, "methods": ["tangent"], "radii": [0.0]})
+    with pytest.raises(ValueError, match="radii must be finite and >= 0"):
+        sweep(LOSS, out=tmp_path / "n.zarr", scheduler="serial", **{**GRID, "radii": [-0.1]})
