@@ -125,6 +125,18 @@ class _Where:
             return f"([{word}]({page}#{anchor}))"
         return f"(documentation: *{title}*)"
 
+    def study(self) -> str:
+        """The sentence that sends the reader to the Fig. 4 study: a link to ``study.md`` in
+        the docs, the command that writes it elsewhere (no link leaves the report's folder)."""
+        what = ("asks the same question of many more starts, with binomial confidence "
+                "intervals per radius and for three decaying radius schedules (its sample sizes, "
+                "and what they cannot settle, are stated there)")
+        if self.docs:
+            return f"The [study of Figure 4's landscape](study.md) {what}."
+        return ("The study of Figure 4's landscape (the documentation's *Study* page, written "
+                "by `python -m rollingball.study fig4 --out study-fig4 --docs docs/study.md` "
+                f"in a checkout) {what}.")
+
     def image(self, alt: str, stem: str) -> str:
         """An image beside the report: ``![alt](images + stem.ext)``."""
         return f"![{alt}]({self.images}{stem}.{self.ext})"
@@ -397,6 +409,7 @@ def _fig4(s: dict | None, w: _Where) -> str:
         "error. "
         "The offset-keeping RBO keeps the invariant and is the only run whose centre is a "
         "ball resting on the landscape." + _ironed_bottom(s))
+    text += "\n\n" + w.study()
     text += "\n\n" + "\n\n".join(w.image(f"Figure 4, {form} wells", f"fig4_{form}")
                                  for form in s["forms"]) + "\n"
     return text

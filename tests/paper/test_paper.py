@@ -6,6 +6,7 @@ import csv
 import json
 import re
 import struct
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -137,6 +138,22 @@ def test_report_fig4_verdicts():
     ring = _fake_fig4({1.0: 0, 3.0: 0, 4.0: 10, 5.0: 10}, {})
     claims = reproduction_report({"fig4": ring}).split("### The claim, run by run")[1]
     assert claims.count("**disagrees**") == 1                    # by footpoint only
+
+
+def test_report_links_the_study():
+    """The docs' report links the study page (which exists beside it); the standalone report
+    links nothing outside its folder and names the command that writes the study instead."""
+    s = {"fig4": _fake_fig4({1.0: 0, 4.0: 10}, {4.0: 10})}
+    docs = reproduction_report(s, docs=True)
+    plain = reproduction_report(s)
+    assert "[study of Figure 4's landscape](study.md)" in docs
+    assert (Path(__file__).resolve().parents[2] / "docs" / "study.md").is_file()
+    assert "`python -m rollingball.study fig4 --out study-fig4 --docs docs/study.md`" in plain
+    assert "study.md)" not in plain and "](" not in plain.replace("](fig4_", "")
+    # in the Figure 4 section, before its images; no Figure 4, no sentence
+    fig4 = docs.split("## Figure 4")[1]
+    assert fig4.index("(study.md)") < fig4.index("![Figure 4")
+    assert "study" not in reproduction_report({}).lower()
 
 
 def test_report_fig4_says_where_the_rbo_centres_gather():
