@@ -12,7 +12,7 @@ $(STAMP): pyproject.toml
 	@PYTHON=$(PYTHON) bash tools/ensure-system-deps.sh
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[anim,dev,study]'
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[anim,dev,study,slides]'
 	@touch $(STAMP)
 
 demo: $(STAMP)

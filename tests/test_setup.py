@@ -28,7 +28,7 @@ def test_makefile_installs_once_and_targets_exist():
     text = (ROOT / "Makefile").read_text()
     for target in ("demo:", "test:", "$(STAMP): pyproject.toml"):
         assert target in text
-    assert "-e '.[anim,dev,study]'" in text and "ensure-system-deps.sh" in text
+    assert "-e '.[anim,dev,study,slides]'" in text and "ensure-system-deps.sh" in text
 
 
 def test_a_second_call_reinstalls_nothing_unless_pyproject_changes(tmp_path):
