@@ -116,6 +116,10 @@ class Exploration(StoryboardScene):
     scene_name = "Exploration"
     data_words = ("running gradient descent and the ball (radii {radii}) from nearby starts, "
                   "{steps} steps")
+    #: The deck opens on the title; then the landscape (one panel per method), the nearby
+    #: starts, and the runs step by step to where they end.
+    beats = ("the landscape, one panel per method", "the nearby starts",
+             "the runs, step by step")
 
     def compute_data(self, opts):
         return storyboard.exploration_data(opts)
@@ -218,17 +222,17 @@ class Exploration(StoryboardScene):
         self.axes_words, self.colour_bar, self.note = axes_words, bar, note
 
         self.play(FadeIn(head), FadeIn(sub), run_time=0.6, beat="title")
-        self.current_beat = "the landscape, one panel per method"
+        self.beat("the landscape, one panel per method")
         self.play(*[FadeIn(p["image"]) for p in self.panels],
                   *[Create(p["frame"]) for p in self.panels],
                   *[FadeIn(p["tag"]) for p in self.panels], FadeIn(axes_words), FadeIn(bar),
                   FadeIn(note), run_time=1.0)
-        self.play(*[FadeIn(p["starts"]) for p in self.panels], FadeIn(readout), run_time=0.5,
-                  beat="the nearby starts")
+        self.beat("the nearby starts")
+        self.play(*[FadeIn(p["starts"]) for p in self.panels], FadeIn(readout), run_time=0.5)
         self.add(*[p["group"] for p in self.panels], readout)
         T = max(tr.steps for runs in d.runs.values() for tr in runs)
-        self.play(t.animate.set_value(T), run_time=self.opts.duration, rate_func=linear,
-                  beat="the runs, step by step")
+        self.beat("the runs, step by step")
+        self.play(t.animate.set_value(T), run_time=self.opts.duration, rate_func=linear)
         for p in self.panels:
             p["group"].clear_updaters()
         self.current_beat = "where they end"

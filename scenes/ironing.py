@@ -41,6 +41,9 @@ class Ironing(StoryboardScene):
 
     scene_name = "Ironing"
     data_words = "ironing {loss} at radii {radii} and Delta(rho) of the sine"
+    #: The deck opens on the rough loss and Delta(rho); then the three regimes of Fig. 3,
+    #: then the ironed loss of Fig. 2 through the radii.
+    beats = ("plateau", "critical radius", "decay", "the ironed loss")
 
     def compute_data(self, opts):
         return storyboard.ironing_data(opts)
@@ -120,12 +123,16 @@ class Ironing(StoryboardScene):
         self.play(Create(right), FadeIn(r_name), FadeIn(ticks), FadeIn(xlab), FadeIn(ylab),
                   run_time=0.8, beat="the Delta(rho) panel")
         self.play(Create(dcurve), run_time=1.2, beat="Delta(rho) of the sine")
-        self.current_beat = "plateau, critical radius, decay"
-        self.play(Create(plateau), FadeIn(pl_tag), Create(vline), FadeIn(rc_tag), FadeIn(slope),
-                  FadeIn(kink), run_time=0.8)
+        self.beat("plateau")
+        self.play(Create(plateau), FadeIn(pl_tag), run_time=0.5)
+        self.beat("critical radius")
+        self.play(Create(vline), FadeIn(rc_tag), run_time=0.5)
+        self.beat("decay")
+        self.play(FadeIn(slope), FadeIn(kink), run_time=0.5)
         shown = curves[0].copy()
         tag = rho_tags[0].copy()
-        self.play(Create(shown), FadeIn(tag), run_time=0.8, beat="the ironed loss")
+        self.beat("the ironed loss")
+        self.play(Create(shown), FadeIn(tag), run_time=0.8)
         per = max(0.4, self.opts.duration * 6.0 / max(1, len(curves)))
         for cur, t in zip(curves[1:], rho_tags[1:], strict=True):
             self.play(Transform(shown, cur), Transform(tag, t), run_time=per * 0.7,

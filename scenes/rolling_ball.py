@@ -57,6 +57,12 @@ class RollingBall(StoryboardScene):
 
     scene_name = "RollingBall"
     data_words = "rolling the ball ({steps} engine steps) and its gradient-descent ghost"
+    #: The deck opens on the loss, f_rho and the ball at its start; "start" rolls it to its
+    #: first contact change (or to the end when its contact never jumps: that beat is then
+    #: not taken), "first contact change" shows the hop and rolls on, "rest" begins where
+    #: the ball comes to rest on two contacts (its footpoint alternating), or after the roll,
+    #: and says where the ball and its baselines rest.
+    beats = ("start", "first contact change", "rest")
 
     def compute_data(self, opts):
         return storyboard.rolling_ball_data(opts)
@@ -150,6 +156,7 @@ class RollingBall(StoryboardScene):
         self.play(Create(offset), FadeIn(keys), run_time=1.0, beat="the ironed landscape")
         self.play(FadeIn(rig), Write(readout), run_time=0.8, beat="the ball and its ghost")
         self.add(rig, readout)
+        self.beat("start")
         self._roll(t, d, ax)
         rig.clear_updaters()
         place()
@@ -162,7 +169,9 @@ class RollingBall(StoryboardScene):
                     color=PAL.baseline(m)) for m, run in d.baselines.items()],
         ).arrange(DOWN, aligned_edge=RIGHT, buff=0.12)
         final.next_to(readout, DOWN, aligned_edge=RIGHT, buff=0.35)
-        self.play(FadeIn(final, shift=UP * 0.1), run_time=0.6, beat="where they rest")
+        if "rest" not in self.beats_taken:
+            self.beat("rest")
+        self.play(FadeIn(final, shift=UP * 0.1), run_time=0.6)
         self.wait(0.8)
 
 
@@ -187,6 +196,10 @@ class RollingBall(StoryboardScene):
                 self.play(t.animate.set_value(tb), run_time=seconds, rate_func=rate,
                           beat="rolling")
             if k < len(stops):
+                if k == 0:
+                    self.beat("first contact change")
+                elif stops[k][1] and "rest" not in self.beats_taken:
+                    self.beat("rest")
                 self._hop(ax, d, *stops[k])
 
     def _hop(self, ax, d, j: int, rests: bool) -> None:

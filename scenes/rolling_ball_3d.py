@@ -55,6 +55,9 @@ class RollingBall3D(StoryboardScene, ThreeDScene):
 
     scene_name = "RollingBall3D"
     data_words = "rolling the sphere on the surface ({steps} engine steps)"
+    #: The deck opens on the surface; then the sphere at its start, its roll (the camera
+    #: turning), and a last, lower look at the ball resting on the surface.
+    beats = ("the sphere", "rolling", "the last look")
     surface_resolution = (24, 24)
 
     def compute_data(self, opts):
@@ -139,15 +142,16 @@ class RollingBall3D(StoryboardScene, ThreeDScene):
         self.add_fixed_orientation_mobjects(*axis_words)  # letters face the camera
         self.play(Create(ax), Create(surface), FadeIn(head), FadeIn(sub),
                   run_time=1.5, beat="the surface")
-        self.play(FadeIn(rig), FadeIn(readout), run_time=0.6, beat="the sphere")
+        self.beat("the sphere")
+        self.play(FadeIn(rig), FadeIn(readout), run_time=0.6)
         self.add(rig)
+        self.beat("rolling")
         self.begin_ambient_camera_rotation(rate=0.12)
-        self.play(t.animate.set_value(d.rbo.steps), run_time=self.opts.duration, rate_func=linear,
-                  beat="rolling")
+        self.play(t.animate.set_value(d.rbo.steps), run_time=self.opts.duration, rate_func=linear)
         self.stop_ambient_camera_rotation()
         rig.clear_updaters()
         place()
-        self.current_beat = "the last look"
+        self.beat("the last look")
         self.move_camera(phi=75 * DEGREES, run_time=1.0)
         self.wait(0.5)
 

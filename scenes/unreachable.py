@@ -51,6 +51,11 @@ class Unreachable(StoryboardScene):
 
     scene_name = "Unreachable"
     data_words = "finding the unreachable arcs at radii {radii}"
+    #: The deck opens on the loss; then the ball and the rho scale, the radius growing up to
+    #: the critical radius (nothing unreachable yet) and past it (the arcs appear).  With
+    #: radii on one side of rho_c only, the other side's beat is not taken.
+    beats = ("the ball and the radius scale", "up to the critical radius",
+             "past the critical radius")
 
     def compute_data(self, opts):
         return storyboard.unreachable_data(opts)
@@ -117,12 +122,18 @@ class Unreachable(StoryboardScene):
         rig.add_updater(place)
 
         self.play(FadeIn(head), FadeIn(sub), Create(graph), run_time=1.2, beat="the loss")
-        self.current_beat = "the radius scale and the ball"
+        self.beat("the ball and the radius scale")
         self.play(FadeIn(scale), FadeIn(rc_mark), FadeIn(rc_tag), FadeIn(pointer),
                   FadeIn(readout), FadeIn(rig), run_time=0.8)
         self.add(rig, pointer, readout)
         per = self.opts.duration * 8.0 / max(1, len(d.radii))
         for r in d.radii[1:]:
+            taken = self.beats_taken  # (radii in any order: each beat once, in order)
+            if float(r) > rc * (1 + 1e-6):
+                if "past the critical radius" not in taken:
+                    self.beat("past the critical radius")
+            elif taken[-1] == "the ball and the radius scale":
+                self.beat("up to the critical radius")
             self.play(r_tracker.animate.set_value(float(r)), run_time=per, rate_func=linear,
                       beat=f"growing rho to {float(r):g}")
             self.wait(0.4)

@@ -52,6 +52,9 @@ class UpdateStep(StoryboardScene):
 
     scene_name = "UpdateStep"
     data_words = "one step of Algorithm 1 with the exact projection"
+    #: One beat per equation (Eqs. 6, 7, 8, 6): the deck opens on the loss and p_t.
+    beats = ("Eq. 6: the centre c_t", "Eq. 7: the step", "Eq. 8: the projection",
+             "Eq. 6: the new centre c_{t+1}")
 
     def compute_data(self, opts):
         return storyboard.update_step_data(opts)
@@ -179,25 +182,26 @@ class UpdateStep(StoryboardScene):
 
         self.play(FadeIn(head), Create(graph), run_time=1.2, beat="the loss")
         self.play(FadeIn(dot["p"]), FadeIn(shown(t_p)), run_time=0.5, beat="the footpoint p_t")
-        self.current_beat = "Eq. 6: the centre c_t"
+        self.beat("Eq. 6: the centre c_t")
         self.play(Create(normal), FadeIn(shown(t_rho)), FadeIn(ball), FadeIn(dot["c"]),
                   FadeIn(shown(t_c)), FadeIn(eqs[0]), FadeIn(nums[0]), run_time=1.0)
+        self.beat("Eq. 7: the step")
         self.play(GrowArrow(step), FadeIn(shown(t_step)), FadeIn(eqs[1]),
-                  FadeIn(nums[1]), run_time=1.0, beat="Eq. 7: the step")
+                  FadeIn(nums[1]), run_time=1.0)
         self.play(Create(cand), FadeIn(dot["c_tilde"]), FadeIn(shown(t_ct)), run_time=0.8,
                   beat="the candidate ball")
         self.play(Indicate(graph, color=PAL.DANGER, scale_factor=1.0), run_time=0.8,
                   beat="it cuts the graph")
-        self.current_beat = "Eq. 8: the projection"
+        self.beat("Eq. 8: the projection")
         self.play(Create(proj), FadeIn(dot["p_next"]), FadeIn(shown(t_pn)), FadeIn(eqs[2]),
                   FadeIn(nums[2]), run_time=1.0)
-        self.current_beat = "the new centre"
+        self.beat("Eq. 6: the new centre c_{t+1}")
         self.play(Create(normal2), FadeIn(new_ball), FadeIn(dot["c_next"]), FadeIn(shown(t_cn)),
                   FadeIn(eqs[3]), FadeIn(nums[3]), run_time=1.0)
-        self.current_beat = "summary"
         self.play(FadeOut(cand), ball.animate.set_stroke(opacity=0.35).set_fill(opacity=0.05),
                   FadeIn(note), FadeIn(SurroundingRectangle(panel, color=PAL.MUTED, buff=0.2,
-                                                            stroke_width=1)), run_time=0.8)
+                                                            stroke_width=1)), run_time=0.8,
+                  beat="summary")
         self.add(cand.set_stroke(opacity=0.3))  # keep a faint trace of the candidate
         self.wait(1.5 * self.opts.duration)
 

@@ -107,6 +107,9 @@ def test_rolling_ball_tangent_footpoint_offset():
     assert scene.readout.values[1].get_value() == pytest.approx(st["theta"], abs=1e-3)
     # the ghost is gradient descent from the same start
     assert d.gd.theta[0] == pytest.approx(d.rbo.theta[0])
+    # its beats: the contact first jumps into step 3 (no resting alternation in 12 steps)
+    assert d.jumps.tolist() == [3]
+    assert scene.beats_taken == ["start", "first contact change", "rest"] == list(scene.beats)
 
 
 def test_update_step_anatomy():
@@ -127,6 +130,7 @@ def test_update_step_anatomy():
     L = scene.opts.landscape
     assert np.allclose(d.step, -scene.opts.lr * L.tangent_at(np.array(d.p[0])))
     assert np.allclose(d.c_tilde, d.c + d.step)
+    assert scene.beats_taken == list(scene.beats) and len(scene.beats) == 4  # one per equation
 
 
 def test_ironing_offsets_and_delta():
@@ -153,6 +157,7 @@ def test_ironing_offsets_and_delta():
     # the marked critical radius line sits at rho_c on the panel
     line = scene.critical_line
     assert line.get_start()[0] == pytest.approx(line.get_end()[0])
+    assert scene.beats_taken == ["plateau", "critical radius", "decay", "the ironed loss"]
 
 
 def test_unreachable_arcs_and_critical_radius():
@@ -176,6 +181,8 @@ def test_unreachable_arcs_and_critical_radius():
     assert scene.axes.p2c(scene.foot.get_center())[0] == pytest.approx(scene.trough, abs=1e-6)
     # the rho scale marks rho_c where it belongs
     assert scene.rc_mark.get_center()[0] == pytest.approx(scene.scale.n2p(1.0)[0], abs=1e-9)
+    # radii 0.6 -> 1.6 only cross rho_c = 1: the "up to" beat has nothing to show
+    assert scene.beats_taken == ["the ball and the radius scale", "past the critical radius"]
 
 
 @pytest.mark.slow
@@ -200,6 +207,7 @@ def test_exploration_heat_map_and_trails():
         for tr, head in zip(p["runs"], p["heads"], strict=True):
             assert np.allclose(head.get_center(), p["to_panel"](tr.theta[-1]), atol=1e-9)
     assert list(d.runs) == ["GD", "rho=1"]
+    assert scene.beats_taken == list(scene.beats)
 
 
 @pytest.mark.slow
@@ -222,6 +230,7 @@ def test_rolling_ball_3d_sphere_touches_surface():
     assert dist == pytest.approx(rho, rel=0.01)
     foot = np.array(ax.p2c(scene.foot.get_center()))
     assert foot[2] == pytest.approx(float(L.f(foot[:2])), abs=1e-9)  # footpoint on the surface
+    assert scene.beats_taken == ["the sphere", "rolling", "the last look"]
 
 
 # ---------------------------------------------------------------------- progress
