@@ -249,3 +249,173 @@ def test_unreachable_frame(scene):
     with _text_labels():
         load_scene("Unreachable").construct(scene)
     assert scene.mobjects  # the frame itself is compared by the decorator
+
+
+# ------------------------------------------------- still at a time, manim.cfg, preview
+#: A cheap still: UpdateStep at 320 x 180 and 5 fps (42 frames, 8.4 s).
+SMALL = dict(duration=0.2, progress=False, fps=5, resolution=(320, 180))
+
+
+def _rgb(path) -> np.ndarray:
+    from PIL import Image
+
+    with Image.open(path) as img:
+        return np.asarray(img.convert("RGB"), dtype=float)
+
+
+def test_png_at_a_time_is_that_frame_of_the_video(tmp_path, capsys):
+    """--at t is frame floor(t fps) of the video: at the end it is bit-identical to the fast
+    last frame (Manim's save_last_frame, animations skipped); at 0 s and 3 s it is, within
+    one frame, the closest frame of the webm decoded independently (the video is lossy:
+    neighbouring frames of a slow move differ by less than its compression error); past the
+    end is a one-line error naming the length."""
+    import av
+
+    last = _rgb(render_scene("UpdateStep", fmt="png", out=tmp_path / "last.png", **SMALL))
+    end = _rgb(render_scene("UpdateStep", fmt="png", out=tmp_path / "end.png", at=8.4, **SMALL))
+    assert np.array_equal(end, last)
+    stills = {t: _rgb(render_scene("UpdateStep", fmt="png", out=tmp_path / f"s{t}.png", at=t,
+                                   **SMALL)) for t in (0.0, 3.0)}
+    assert np.abs(stills[3.0] - last).mean() > 1.0  # another frame than the last
+    webm = render_scene("UpdateStep", fmt="webm", out=tmp_path / "u.webm", **SMALL)
+    with av.open(str(webm)) as video:
+        frames = [f.to_ndarray(format="rgb24").astype(float) for f in video.decode(video=0)]
+    assert len(frames) == 42  # the length the error below names: 42 frames at 5 fps
+    for t, k in ((0.0, 0), (3.0, 15)):
+        err = np.array([np.abs(stills[t] - f).mean() for f in frames])
+        assert abs(int(np.argmin(err)) - k) <= 1, (t, np.round(err, 2).tolist())
+        assert err[k] < 0.6 * np.abs(stills[t] - last).mean()
+    assert cli(["render", "UpdateStep", "--format", "png", "--at", "9", "--duration", "0.2",
+                "--fps", "5", "--resolution", "320x180", "--quiet",
+                "--out", str(tmp_path / "late.png")]) == 2
+    msg = capsys.readouterr().err.strip()
+    assert msg == ("rollingball: error: --at 9 s is beyond the end of UpdateStep: the scene is "
+                   "8.4 s long (42 frames at 5 fps)")
+    assert not (tmp_path / "late.png").exists()
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["--at", "1"], "--at picks a still: it needs --format png, not mp4"),
+    (["--format", "png", "--at", "-1"], "--at must be a time in seconds >= 0"),
+    (["--format", "png", "--at", "nan"], "--at must be a time in seconds >= 0"),
+    (["--config", "no-such.cfg"], "--config no-such.cfg: no such file"),
+])
+def test_still_and_config_errors_are_one_line(argv, words, capsys):
+    assert cli(["render", "UpdateStep", *argv]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("rollingball: error:") and words in err and "\n" not in err
+
+
+def test_project_manim_cfg_is_honoured_below_explicit_options(tmp_path, monkeypatch, capsys):
+    """./manim.cfg (as plain manim reads it) sets the size and frame rate where no option
+    does; --resolution / --quality win over it; --config FILE replaces it; a file Manim
+    cannot read is a one-line error."""
+    from rollingball.cli.render import project_config
+
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "manim.cfg").write_text("[CLI]\npixel_width = 320\npixel_height = 180\n"
+                                       "frame_rate = 5\nmedia_dir = ./my_media\n")
+    monkeypatch.chdir(project)
+    assert project_config()[1] == {"pixel_width": 320, "pixel_height": 180, "frame_rate": 5,
+                                   "media_dir": "./my_media"}
+    base = ["render", "UpdateStep", "--duration", "0.2", "--format", "png", "--quiet"]
+    assert cli(base) == 0  # no --out: the file's media_dir, as for plain manim
+    out = Path(capsys.readouterr().out.strip())
+    assert out == Path("my_media") / "rollingball" / "UpdateStep.png"
+    assert _rgb(out).shape == (180, 320, 3)
+    assert cli([*base, "--resolution", "256x144", "--out", "r.png"]) == 0
+    assert _rgb("r.png").shape == (144, 256, 3)
+    # the file's frame rate reached Manim: the still's error counts frames at 5 fps
+    assert cli([*base, "--at", "99", "--out", "late.png"]) == 2
+    assert "(42 frames at 5 fps)" in capsys.readouterr().err
+    other = tmp_path / "other.cfg"
+    other.write_text("[CLI]\npixel_width = 192\npixel_height = 108\n")
+    assert cli([*base, "--config", str(other), "--out", "o.png"]) == 0
+    assert _rgb("o.png").shape == (108, 192, 3)
+    (project / "manim.cfg").write_text("[CLI]\npixel_width = wide\n")
+    assert cli([*base, "--out", "bad.png"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("rollingball: error:") and "manim.cfg" in err and "\n" not in err
+
+
+def test_quality_wins_over_the_manim_cfg(tmp_path, monkeypatch):
+    (tmp_path / "manim.cfg").write_text("[CLI]\npixel_width = 320\npixel_height = 180\n")
+    monkeypatch.chdir(tmp_path)
+    from rollingball.cli.render import _layered, project_config
+
+    cfg = _layered(project_config()[1], "low", "png", None, None, None)
+    assert (cfg["pixel_width"], cfg["pixel_height"], cfg["frame_rate"]) == (854, 480, 15)
+    cfg = _layered(project_config()[1], None, "gif", None, None, None)  # file over GIF default
+    assert (cfg["pixel_width"], cfg["pixel_height"], cfg["frame_rate"]) == (320, 180, 10)
+
+
+@pytest.fixture
+def opener(monkeypatch):
+    """Manim's opener replaced by a recorder (what it was called with, and Manim's config at
+    that moment): no window is opened and nothing waits for one."""
+    import manim
+    from manim.utils import file_ops
+
+    calls = []
+
+    def fake(file_path, in_browser=False):
+        calls.append(dict(path=Path(file_path), in_browser=in_browser,
+                          preview=manim.config.preview,
+                          command=manim.config.preview_command))
+
+    monkeypatch.setattr(file_ops, "open_file", fake)
+    return calls
+
+
+def test_preview_opens_the_written_file_with_manims_opener(tmp_path, monkeypatch, opener,
+                                                           capsys):
+    import manim
+
+    monkeypatch.setenv("DISPLAY", ":99")
+    out = tmp_path / "p.png"
+    assert cli(["render", "UpdateStep", "--duration", "0.2", "--format", "png", "--preview",
+                "--resolution", "320x180", "--quiet", "--out", str(out)]) == 0
+    assert opener == [dict(path=out.resolve(), in_browser=False, preview=True, command="")]
+    assert out.is_file() and manim.config.preview is False  # the global config is unchanged
+
+
+@pytest.mark.skipif(sys.platform in ("darwin", "win32"), reason="a display is always there")
+def test_preview_headless_opens_nothing_and_never_fails(tmp_path, monkeypatch, opener,
+                                                        capsys):
+    from manim.utils import file_ops
+
+    from rollingball.cli.render import preview_file
+
+    f = tmp_path / "a.png"
+    f.write_bytes(b"png")
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    assert preview_file(f) is False and opener == []  # CI: nothing to open on, no hang
+    assert "no display to preview on" in capsys.readouterr().err
+    # a preview_command of the manim.cfg is the user's opener: it runs without a display
+    assert preview_file(f, {"preview_command": "true"}) is True
+    assert opener == [dict(path=f.resolve(), in_browser=False, preview=True, command="true")]
+    # an opener that cannot run (no xdg-open) is a warning, not a failed render
+
+    def missing(file_path, in_browser=False):
+        raise FileNotFoundError(2, "No such file or directory", "xdg-open")
+
+    monkeypatch.setattr(file_ops, "open_file", missing)
+    monkeypatch.setenv("DISPLAY", ":99")
+    assert preview_file(f) is False
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("rollingball: could not preview") and "xdg-open" in err
+
+
+@pytest.mark.skipif(shutil.which("true") is None, reason="needs the `true` command")
+def test_preview_through_manims_real_opener_with_a_noop_command(tmp_path, monkeypatch):
+    """Manim's real open_file, with a manim.cfg whose preview_command is `true` (a no-op
+    opener, as a CI machine would set): it runs and returns at once."""
+    from rollingball.cli.render import preview_file, project_config
+
+    (tmp_path / "manim.cfg").write_text("[CLI]\npreview_command = true\n")
+    monkeypatch.chdir(tmp_path)
+    f = tmp_path / "a.png"
+    f.write_bytes(b"png")
+    assert preview_file(f, project_config()[1]) is True
