@@ -3,7 +3,8 @@
 The public names, re-exported from the layer subpackages (see ``docs/architecture.md`` and
 :mod:`rollingball._layers`; imports go only down this list)::
 
-    base -> symbolic -> numeric -> engine -> geometry -> paper -> study -> storyboard -> cli
+    base -> symbolic -> numeric -> engine -> geometry -> paper -> notebook -> study
+        -> storyboard -> cli
 
 - :mod:`rollingball.symbolic`: :class:`Landscape` (the exact loss and its geometry), the
   catalog of named losses, the parser, implicit offsets;
@@ -11,7 +12,8 @@ The public names, re-exported from the layer subpackages (see ``docs/architectur
   referee, the upper offset :math:`f_\\rho`;
 - :mod:`rollingball.engine`: :func:`roll` and its :class:`RollResult`;
 - :mod:`rollingball.geometry`: reach and critical radii, ironing, offset curves, and
-  :func:`check` (a run against the exact geometry).
+  :func:`check` (a run against the exact geometry);
+- :mod:`rollingball.notebook`: :func:`animate`, a run as a Matplotlib animation for Jupyter.
 
 Everything else (the contact SQP, the lattices, the window searches, the scene data) is
 reached through its module.
@@ -49,6 +51,7 @@ from rollingball.geometry.reach import (
     unreachable,
     unreachable_mask,
 )
+from rollingball.notebook import animate
 from rollingball.numeric.distance import GraphDistance, distance_to_graph
 from rollingball.numeric.offset import OffsetGrid, UpperOffset, upper_offset, upper_offset_grid
 from rollingball.numeric.projection import Projection, project
@@ -91,6 +94,7 @@ __all__ = [
     "Unreachable",
     "UpperOffset",
     "__version__",
+    "animate",
     "catalog",
     "check",
     "critical_radius",

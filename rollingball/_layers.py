@@ -18,6 +18,7 @@ numeric         ``rollingball.numeric``                       windows, lattices,
 engine          ``rollingball.engine``                        solvers, the loop, results
 geometry        ``rollingball.geometry``                      reach, ironing, curves, check
 paper           ``rollingball.paper``                         the paper's figures and report
+notebook        ``rollingball.notebook``                      notebook animations (Matplotlib)
 study           ``rollingball.study``, ``rollingball``        sweeps; the public face
 storyboard      ``rollingball.storyboard``                    the scenes' frame data
 cli             ``rollingball.cli``, ``rollingball.__main__``   the command line
@@ -44,6 +45,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("engine", ("rollingball.engine",)),
     ("geometry", ("rollingball.geometry",)),
     ("paper", ("rollingball.paper",)),
+    ("notebook", ("rollingball.notebook",)),
     ("study", ("rollingball.study", "rollingball")),
     ("storyboard", ("rollingball.storyboard",)),
     ("cli", ("rollingball.cli", "rollingball.__main__")),
