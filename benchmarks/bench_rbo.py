@@ -22,15 +22,25 @@ Parts (``--parts``):
 Two ratios: the whole run (the placement of the balls on the offset at t = 0, then the
 steps), and the steps only (the run's time less that of the same call with ``steps=0``, the
 placement alone): with few steps (5 at N = 10^4) the placement is up to half of the RBO's run,
-which made its cost look as if it grew with N.  The ``offset solves / ball-step`` column is
+which made its cost look as if it grew with N.  Where the difference is under a tenth of the
+run (the placement is nearly all of it, and the load's noise could make it negative) the
+steps-only ratio is ``nan`` (not measurable), not 0.  The ``offset solves / ball-step`` column is
 the fraction of ball-steps whose candidate footpoint was unreachable (the offset solver ran).
 
 A cell (one method at one N) whose predicted time -- the method's cost per ball-step at the
 previous N of the same table, times N x steps -- exceeds the per-cell budget (``--budget``,
 seconds) is printed as ``skipped (predicted X s)``.
 
+After the parts, a ``targets`` table sets the measured cells beside the issue's targets
+(Deliver 3): 1-D ``rbo`` <= 25 GD steps per ball-step on ``bumpy_bowl`` and <= 40 on
+``weierstrass_like(100)`` at N = 100 and 10^4 (and its cost per ball not growing with N);
+2-D ``rbo`` <= ``alg1/paper`` (P = 100) per ball-step at every radius and N.  Both ratios are
+given, of the whole run and of the steps only.
+
 Usage: ``python benchmarks/bench_rbo.py [--quick] [--parts 1d,2d,scaling,memory]
-[--budget S]`` (``make bench``).  ``--quick`` takes fewer steps and the smaller sizes.
+[--budget S] [--out FILE.md]`` (``make bench``).  ``--quick`` takes fewer steps and the
+smaller sizes; ``--out`` also writes the tables as Markdown to FILE.md (atomically, rewritten
+after each part so that a long run keeps what it measured).
 """
 
 from __future__ import annotations
@@ -44,6 +54,7 @@ import time
 import numpy as np
 
 from rollingball import catalog
+from rollingball._files import atomic_write
 from rollingball.engine import loop as eng
 from rollingball.engine.solvers import GD, Alg1, Exact, OffsetRBO, PaperProjection
 from rollingball.numeric.distance import distance_to_graph
@@ -123,11 +134,13 @@ def _table(L, title, starts, sizes, steps, configs, radius, lr, budget, rows, ex
             wall, r = _best_of(L, x0, k, solver, radius, lr)
             place, _ = _best_of(L, x0, 0, solver, radius, lr)
             per = wall / (n * k)
-            steady = max(wall - place, 0.0) / (n * k)
+            # the steps alone, where they are measurable beside the placement's noise
+            steady = (wall - place) / (n * k) if wall - place > 0.1 * wall else float("nan")
             last[label] = per
             if label == "gd":
                 base, base_steady = per, steady
-            row.update(us=1e6 * per, ratio=per / base, steady=steady / base_steady,
+            row.update(us=1e6 * per, steady_us=1e6 * steady, ratio=per / base,
+                       steady=steady / base_steady,
                        residual=_residual(L, r),
                        solves=float(np.mean(r.offset_solve[1:])) if label == "rbo" else None)
             rows.append(row)
@@ -264,6 +277,50 @@ def table(rows: list[dict]) -> str:
     return "\n".join(out)
 
 
+def _met(ok: bool, value: float) -> str:
+    """yes / no, or n/a where the steps could not be told from the placement (NaN)."""
+    return "n/a (steps not measurable)" if not np.isfinite(value) else ("yes" if ok else "no")
+
+
+#: The issue's 1-D targets: table title prefix -> most GD steps per rbo ball-step.
+TARGETS_1D = {"bumpy_bowl": 25.0, "weierstrass_like(100)": 40.0}
+
+
+def targets(rows: list[dict]) -> str:
+    """The measured cells beside the issue's targets (Deliver 3), as a Markdown table."""
+    out = ["| target | cell | measured (whole run) | measured (steps only) | met |",
+           "|---|---|---:|---:|---|"]
+    cells = {(r["table"], r["N"], r["method"]): r for r in rows if "note" not in r}
+    skipped = {(r["table"], r["N"], r["method"]) for r in rows if "note" in r}
+    for (table, n, method), r in cells.items():
+        if method != "rbo":
+            continue
+        head = table.split(",")[0]
+        if head in TARGETS_1D and n >= 100:
+            goal = TARGETS_1D[head]
+            out.append(f"| rbo <= {goal:g} x GD | {table}, N = {n} | {r['ratio']:.1f} | "
+                       f"{r['steady']:.1f} | {_met(r['steady'] <= goal, r['steady'])} |")
+        elif head.startswith("gaussian_wells(1000") and (table, n, "alg1/paper") in cells:
+            a = cells[(table, n, "alg1/paper")]
+            whole, steady = r["us"] / a["us"], r["steady"] / a["steady"]
+            out.append(f"| rbo <= alg1/paper (P = 100) | {table}, N = {n} | {whole:.2f} | "
+                       f"{steady:.2f} | {_met(steady <= 1, steady)} |")
+    for table, n, method in sorted(skipped, key=str):
+        if method == "rbo" and (table.split(",")[0] in TARGETS_1D
+                                or table.startswith("gaussian_wells(1000")):
+            out.append(f"| (skipped) | {table}, N = {n} | | | not measured |")
+    # per-ball cost against N, 1-D: the steps-only cost per ball-step at each N
+    for head in TARGETS_1D:
+        per = [(n, r["steady_us"]) for (t, n, m), r in cells.items()
+               if m == "rbo" and t.startswith(head) and np.isfinite(r["steady_us"])]
+        if len(per) > 1:
+            text = ", ".join(f"N = {n}: {us:.1f}" for n, us in per)
+            grows = any(b[1] > 1.5 * a[1] for a, b in zip(per, per[1:], strict=False))
+            out.append(f"| rbo cost per ball not growing with N | {head}: us / ball-step, "
+                       f"steps only: {text} | | | {'no' if grows else 'yes'} |")
+    return "\n".join(out)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="fewer steps and sizes (a smoke run)")
@@ -271,6 +328,8 @@ def main(argv=None) -> int:
                     + ", ".join(PARTS))
     ap.add_argument("--budget", type=float, default=120.0,
                     help="seconds per cell; a cell predicted over it is skipped")
+    ap.add_argument("--out", metavar="FILE.md", default=None,
+                    help="also write the tables there as Markdown (atomic, after each part)")
     ap.add_argument("--memory-child", default=None, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.memory_child:
@@ -281,10 +340,27 @@ def main(argv=None) -> int:
     unknown = [p for p in parts if p not in PARTS]
     if unknown:
         ap.error(f"unknown part(s) {unknown}; choose from {', '.join(PARTS)}")
+    head = (f"# bench_rbo ({'quick' if args.quick else 'full'}; parts {', '.join(parts)}; "
+            f"budget {args.budget:g} s per cell; numpy {np.__version__})\n")
+    sections, every = [head], []
     for p in parts:
         rows = PARTS[p](args.quick, args.budget)
-        print(f"\n## {p}\n\n{table(rows)}", flush=True)
+        every += rows
+        sections.append(f"\n## {p}\n\n{table(rows)}\n")
+        print(sections[-1], end="", flush=True)
+        _write(args.out, sections)
+    if any(p in parts for p in ("1d", "2d")):
+        sections.append(f"\n## targets\n\n{targets(every)}\n")
+        print(sections[-1], end="", flush=True)
+        _write(args.out, sections)
     return 0
+
+
+def _write(path: str | None, sections: list[str]) -> None:
+    """The tables so far to ``path`` (atomically), if given."""
+    if path:
+        with atomic_write(path, "w") as fh:
+            fh.write("".join(sections))
 
 
 if __name__ == "__main__":
