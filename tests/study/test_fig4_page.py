@@ -45,3 +45,41 @@ def test_page_tables_and_cost_scaling():
     # full study: 1000 x (30/1000 + 240/4) s = 60 030 s = 16.7 core-hours
     assert "costs about 16.7 core-hours" in page
     assert page.count("![basin fraction vs radius") == 1
+
+
+def _result(rbo_starts, stores=None, page=None):
+    return dict(settings=dict(rbo_starts=rbo_starts, gd_starts=1000, steps=300, lr=0.01,
+                              radii=[1.0], schedules=[], rho_max=5.0,
+                              box=[[1.9, 2.1], [-1.6, -1.4]], seed=0),
+                forms={"paper": [row("GD", 0, 1000), row("RBO rho = 1", 0, rbo_starts,
+                                                          radius=1.0)]},
+                missing={}, costs={}, wall=1.0, stores=stores or {}, page=page or {})
+
+
+def test_page_says_which_command_and_commit_made_its_numbers():
+    sha = "0123456789abcdef0123456789abcdef01234567"
+    stores = {"paper/gd": dict(commit=sha, created="2026-12-02T04:00:00Z"),
+              "paper/rbo": dict(commit=sha, created="2026-12-02T04:30:00Z")}
+    page = study_page(_result(2, stores=stores, page=dict(commit=sha + "+dirty", run=False,
+                                                          forms=["paper"])), "study")
+    # the command reproduces the page: the sizes that differ from the defaults are in it
+    assert ("`python -m rollingball.study fig4 --out study-fig4 --docs docs/study.md "
+            "--rbo-starts 2 --forms paper`") in page
+    assert ("the sweep stores were computed at commit `0123456789ab` (their `commit` "
+            "attribute, 2026-12-02T04:00:00Z to 2026-12-02T04:30:00Z); this page was written "
+            "from them at commit `0123456789ab+dirty` with `--no-run`") in page
+    old = study_page(_result(4, page=dict(run=True, forms=["paper", "code"])), "study")
+    assert "`python -m rollingball.study fig4 --out study-fig4 --docs docs/study.md`" in old
+    assert "do not record the commit that computed them" in old and "--no-run" not in old
+
+
+def test_page_states_the_gap_of_small_rbo_samples():
+    ci = binomtest(0, 2).proportion_ci(method="wilson")  # [0, 0.658]
+    page = study_page(_result(2), "study")
+    gap = page.split("**The gap.**")[1].split("\n")[0]
+    assert "The RBO ran only 2 starts per cell (gradient descent: 1000), because of its cost" \
+        in gap
+    assert f"at least {ci.high:.2f} wide ([0.00, {ci.high:.2f}] for 0 of 2)" in gap
+    assert "no RBO row below confirms or refutes the paper's claim" in gap
+    assert page.index("**The gap.**") < page.index("## Settings")
+    assert "**The gap.**" not in study_page(_result(1000), "study")
