@@ -30,49 +30,162 @@ __all__ = ["nearest_on_offset_1d", "local_offset", "minimise_phi_local"]
 GLOBAL_SCAN_SAMPLES = 1e5
 
 
-def _branches(graph: OffsetGraph, x, rho, q0, iters: int = 30):
+_HASH = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9], dtype=np.uint64)
+
+
+def _start_keys(x, rho, u):
+    """The starts (x, rho, u0) as (n, 3) uint64 bit patterns and a 64-bit hash of each."""
+    bits = np.ascontiguousarray(np.stack([x, rho, u], axis=1)).view(np.uint64)
+    return bits, (bits * _HASH).sum(axis=1, dtype=np.uint64)
+
+
+class _Memo:
+    """The branch ascents already run in one solve, by the bits of their start (x, rho, u0).
+
+    An ascent's result depends only on its start: two seeds with the same start (every seed
+    beyond the ball's edge on one side starts at u0 = +-pi/2) share it, and a point evaluated
+    again (the scan of a later verification round, the final evaluation of the winner, the
+    scan point the resting test already saw) is looked up instead of re-run: bit for bit the
+    numbers of running every ascent.  Sorted by hash; a hit is checked on the full bits (a
+    hash collision is a miss, and is recomputed).
+    """
+
+    def __init__(self) -> None:
+        self.hash = np.empty(0, dtype=np.uint64)
+        self.bits = np.empty((0, 3), dtype=np.uint64)
+        self.out = np.empty((0, 3))
+
+    def find(self, bits: np.ndarray, h: np.ndarray) -> np.ndarray:
+        """Row of each start in ``out``, -1 where not stored."""
+        if self.hash.size == 0:
+            return np.full(h.size, -1)
+        pos = np.minimum(np.searchsorted(self.hash, h), self.hash.size - 1)
+        hit = (self.hash[pos] == h) & np.all(self.bits[pos] == bits, axis=1)
+        return np.where(hit, pos, -1)
+
+    def add(self, bits: np.ndarray, h: np.ndarray, out: np.ndarray) -> None:
+        order = np.argsort(h, kind="stable")
+        at = np.searchsorted(self.hash, h[order])
+        self.hash = np.insert(self.hash, at, h[order])
+        self.bits = np.insert(self.bits, at, bits[order], axis=0)
+        self.out = np.insert(self.out, at, out[order], axis=0)
+
+
+def _newton_step(G, ua, ra, xa, ca):
+    """One capped Newton step of the ascent of h(u) at ``ua``: (new u, the step, whether it
+    moved u by more than rounding)."""
+    sn, cs = np.sin(ua), np.cos(ua)
+    _, g, h = G.value_grad_hess(xa + ra * sn)
+    g, h = g[..., 0], h[..., 0, 0]
+    d1 = ra * cs * g - ra * sn
+    d2 = ra * ra * cs * cs * h - ra * sn * g - ra * cs
+    with np.errstate(all="ignore"):
+        step = np.where(d2 < 0, -d1 / d2, np.sign(d1) * ca)
+    step = np.clip(np.where(np.isfinite(step), step, 0.0), -ca, ca)
+    un = np.clip(ua + step, -np.pi / 2, np.pi / 2)
+    return un, step, np.abs(un - ua) > 8 * np.finfo(float).eps * (1.0 + np.abs(un))
+
+
+#: Most steps of a capped run taken ahead in one evaluation call (see :func:`_ascend`).
+RUN_AHEAD = 32
+
+
+def _ascend(G, x, rho, u, cap, iters: int):
+    r"""The capped Newton ascent of :math:`h(u) = f(x + \rho\sin u) + \rho\cos u` from ``u``
+    (flat arrays; at most ``iters`` steps of :func:`_newton_step`, a point stopping where its
+    step moves u by rounding only).  Returns (n, 3): value, contact and slope at the last u.
+
+    Run ahead: a step at the cap (a seed crawling over a convex part of h, or in from the
+    ball's edge) is most often followed by the same step, so from such a :math:`u_k` the
+    positions :math:`P_0 = u_k,\ P_j = \mathrm{clip}(P_{j-1} + s)` (as many as steps are left,
+    at most ``RUN_AHEAD``) are evaluated in one call, and the trajectory follows them while the
+    step computed at :math:`P_j` lands on :math:`P_{j+1}`; at the first that does not, the
+    point takes that step and the plain iteration resumes.  Every step taken is
+    :func:`_newton_step` at the very u the plain loop reaches, elementwise, so the result is
+    bit for bit the plain loop's, in far fewer evaluation calls.
+    """
+    count = np.zeros(u.size, dtype=np.int64)
+    active = np.flatnonzero(np.isfinite(u)) if iters > 0 else np.empty(0, dtype=np.int64)
+    while active.size:
+        un, step, moved = _newton_step(G, u[active], rho[active], x[active], cap[active])
+        u[active] = un
+        count[active] += 1
+        go = moved & (count[active] < iters)
+        ahead = go & (np.abs(step) == cap[active])
+        run, s = active[ahead], step[ahead]
+        active = active[go & ~ahead]
+        if run.size == 0:
+            continue
+        m = np.minimum(iters - count[run], RUN_AHEAD)  # evaluations ahead, >= 1
+        P = np.empty((run.size, int(m.max())))
+        P[:, 0] = u[run]
+        for j in range(1, P.shape[1]):
+            P[:, j] = np.clip(P[:, j - 1] + s, -np.pi / 2, np.pi / 2)
+        valid = np.arange(P.shape[1])[None, :] < m[:, None]
+        rr, jj = np.nonzero(valid)
+        UN = np.full(P.shape, np.nan)
+        MV = np.zeros(P.shape, dtype=bool)
+        UN[rr, jj], _, MV[rr, jj] = _newton_step(G, P[rr, jj], rho[run][rr], x[run][rr],
+                                                 cap[run][rr])
+        # follow[:, j]: the step at P_j lands on P_{j+1}, so P_{j+1} is on the trajectory
+        follow = np.zeros(P.shape, dtype=bool)
+        follow[:, :-1] = (UN[:, :-1] == P[:, 1:]) & MV[:, :-1] & valid[:, 1:]
+        last = np.argmin(follow, axis=1)
+        rows = np.arange(run.size)
+        u[run] = UN[rows, last]
+        count[run] += last + 1
+        active = np.concatenate([active, run[MV[rows, last] & (count[run] < iters)]])
+    q = x + rho * np.sin(u)
+    f, g = G.value_and_grad(q)
+    return np.stack([f + rho * np.cos(u), q, g[..., 0]], axis=1)
+
+
+def _branches(graph: OffsetGraph, x, rho, q0, iters: int = 30, memo: _Memo | None = None):
     r"""Local maxima of :math:`F(q) = f(q) + \sqrt{\rho^2 - (q-x)^2}` near seeds ``q0``.
 
     1-D, vectorised over any shape.  With :math:`q = x + \rho\sin u` (as in
     :mod:`rollingball.numeric.offset`) :math:`h(u) = f(x + \rho\sin u) + \rho\cos u` is smooth on
-    :math:`[-\pi/2, \pi/2]`; Newton ascent from the seed, each step capped to an eighth of the
-    offset's sample spacing so it does not hop over a ripple.  Whatever it returns is a
-    lower bound of :math:`f_\rho(x)` (a value of the sup's objective), exact at a converged
-    local maximum.  Returns (value, contact q, slope f'(q)), each of the broadcast shape.
+    :math:`[-\pi/2, \pi/2]`; Newton ascent from :math:`u_0 = \arcsin(\mathrm{clip}((q_0 - x)/\rho,
+    -1, 1))`, each step capped to an eighth of the offset's sample spacing so it does not hop
+    over a ripple.  Whatever it returns is a lower bound of :math:`f_\rho(x)` (a value of the
+    sup's objective), exact at a converged local maximum.  Each distinct start
+    :math:`(x, \rho, u_0)` is ascended once (and, with a ``memo``, once per solve).  Returns
+    (value, contact q, slope f'(q)), each of the broadcast shape.
     """
-    G = graph.landscape
     x, rho, q0 = (np.array(v, dtype=float) for v in np.broadcast_arrays(x, rho, q0))
     shape = x.shape
     x, rho = x.ravel(), rho.ravel()
     u = np.arcsin(np.clip((q0.ravel() - x) / rho, -1.0, 1.0))
-    cap = np.minimum(graph.offset_res / rho, 0.5)
-    active = np.flatnonzero(np.isfinite(u))
-    for _ in range(iters):
-        if active.size == 0:
-            break
-        ua, ra, xa = u[active], rho[active], x[active]
-        sn, cs = np.sin(ua), np.cos(ua)
-        _, g, h = G.value_grad_hess(xa + ra * sn)
-        g, h = g[:, 0], h[:, 0, 0]
-        d1 = ra * cs * g - ra * sn
-        d2 = ra * ra * cs * cs * h - ra * sn * g - ra * cs
-        with np.errstate(all="ignore"):
-            step = np.where(d2 < 0, -d1 / d2, np.sign(d1) * cap[active])
-        step = np.clip(np.where(np.isfinite(step), step, 0.0), -cap[active], cap[active])
-        un = np.clip(ua + step, -np.pi / 2, np.pi / 2)
-        moved = np.abs(un - ua)
-        u[active] = un
-        active = active[moved > 8 * np.finfo(float).eps * (1.0 + np.abs(un))]
-    q = x + rho * np.sin(u)
-    f, g = G.value_and_grad(q)
-    return ((f + rho * np.cos(u)).reshape(shape), q.reshape(shape), g[..., 0].reshape(shape))
+    bits, h = _start_keys(x, rho, u)
+    _, first, inv = np.unique(h, return_index=True, return_inverse=True)
+    inv = inv.ravel()
+    same = np.all(bits == bits[first[inv]], axis=1)
+    if not np.all(same):  # a hash collision: those starts are ascended on their own
+        extra = np.flatnonzero(~same)
+        inv[extra] = first.size + np.arange(extra.size)
+        first = np.concatenate([first, extra])
+    out = np.empty((first.size, 3))
+    row = np.full(first.size, -1) if memo is None else memo.find(bits[first], h[first])
+    hit = row >= 0
+    if memo is not None:
+        out[hit] = memo.out[row[hit]]
+    new = np.flatnonzero(~hit)
+    if new.size:
+        i = first[new]
+        out[new] = _ascend(graph.landscape, x[i], rho[i], u[i].copy(),
+                           np.minimum(graph.offset_res / rho[i], 0.5), iters)
+        if memo is not None:
+            memo.add(bits[i], h[i], out[new])
+    res = out[inv.ravel()]
+    return tuple(res[:, k].reshape(shape) for k in range(3))
 
 
-def local_offset(graph: OffsetGraph, x, rho, seeds, full: bool = False):
+def local_offset(graph: OffsetGraph, x, rho, seeds, full: bool = False,
+                 memo: _Memo | None = None):
     """Max over the seed branches at x (n,), seeds (n, k): value, contact, slope at x-,
     slope at x+, index of the winning seed (and, if ``full``, every branch's contact and
     the tie mask)."""
-    v, q, s = _branches(graph, x[:, None], rho[:, None], seeds)
+    v, q, s = _branches(graph, x[:, None], rho[:, None], seeds, memo=memo)
     best = np.max(v, axis=1)
     tie = v >= best[:, None] - TIE_TOL * (1.0 + np.abs(best[:, None]))
     sm = np.min(np.where(tie, s, np.inf), axis=1)
@@ -102,6 +215,7 @@ def nearest_on_offset_1d(graph: OffsetGraph, cand, rho, known, seeds, ref, round
     """
     a, b = cand[:, 0], cand[:, 1]
     n = a.size
+    memo = _Memo()
     if known is None:
         off = graph.offset(cand[:, :1], rho)
         R = np.abs(np.asarray(off.value, float) - b)
@@ -119,7 +233,7 @@ def nearest_on_offset_1d(graph: OffsetGraph, cand, rho, known, seeds, ref, round
     if known is not None:
         # a ball resting across a narrow valley: its centre sits at a kink of f_rho; it stays
         # there when the kink is a local minimiser of phi, phi'(x-) <= 0 <= phi'(x+)
-        val, q, sm, sp_, _, qall, tall = local_offset(graph, warm, rho, seeds, full=True)
+        val, q, sm, sp_, _, qall, tall = local_offset(graph, warm, rho, seeds, full=True, memo=memo)
         u, r = warm - a, val - b
         rest = (u + r * sm <= 0) & (u + r * sp_ >= 0) & (sm < sp_)
         ir = np.flatnonzero(rest)
@@ -156,8 +270,9 @@ def nearest_on_offset_1d(graph: OffsetGraph, cand, rho, known, seeds, ref, round
         seeds = np.concatenate([seeds, extra], axis=1)
     for _round in range(rounds):
         xs, _ = minimise_phi_local(graph, a[todo], b[todo], R[todo], rho[todo], warm[todo],
-                                    seeds[todo])
-        val, q, _, _, _, qb, tie = local_offset(graph, xs, rho[todo], seeds[todo], full=True)
+                                    seeds[todo], memo=memo)
+        val, q, _, _, _, qb, tie = local_offset(graph, xs, rho[todo], seeds[todo], full=True,
+                                               memo=memo)
         x_out[todo], v_out[todo], c_out[todo, 0] = xs, val, q
         c_out[todo], c2_out[todo] = _two_contacts(qb, tie, ref[todo])
         centre = np.stack([xs, val], axis=1)
@@ -194,7 +309,8 @@ def _two_contacts(qb: np.ndarray, tie: np.ndarray, ref: np.ndarray):
     return near[:, None], far[:, None]
 
 
-def minimise_phi_local(graph: OffsetGraph, a, b, R, rho, warm, seeds, K: int = 33):
+def minimise_phi_local(graph: OffsetGraph, a, b, R, rho, warm, seeds, K: int = 33,
+                       memo: _Memo | None = None):
     """Scan + bracketed search of phi on the local branches (vectorised).
 
     The bracket [lo, hi] has phi'(lo+) < 0 < phi'(hi-).  Each iteration tries, when different
@@ -210,7 +326,7 @@ def minimise_phi_local(graph: OffsetGraph, a, b, R, rho, warm, seeds, K: int = 3
     xs = np.sort(np.concatenate([grid, h[:, None]], axis=1), axis=1)
     m = xs.shape[1]
     F, _, sm, sp_, jb = local_offset(graph, xs.ravel(), np.repeat(rho, m),
-                                      np.repeat(seeds, m, axis=0))
+                                      np.repeat(seeds, m, axis=0), memo=memo)
     F, sm, sp_, jb = (v.reshape(n, m) for v in (F, sm, sp_, jb))
     phi = (xs - a[:, None]) ** 2 + (F - b[:, None]) ** 2
     phi = np.where(np.isfinite(phi), phi, np.inf)
@@ -245,12 +361,12 @@ def minimise_phi_local(graph: OffsetGraph, a, b, R, rho, warm, seeds, K: int = 3
             sk = np.stack([seeds[act, blo[act]], seeds[act, bhi[act]]], axis=1)
             xk = trial[ik].copy()
             for _ in range(8):
-                v, _, s = _branches(graph, xk[:, None], rho[act, None], sk)
+                v, _, s = _branches(graph, xk[:, None], rho[act, None], sk, memo=memo)
                 with np.errstate(all="ignore"):
                     xk = xk - (v[:, 0] - v[:, 1]) / (s[:, 0] - s[:, 1])
             ok = np.isfinite(xk) & (xk > la[ik]) & (xk < ha[ik])
             trial[ik] = np.where(ok, xk, trial[ik])
-        F, _, sm, sp_, jw = local_offset(graph, trial, rho[active], seeds[active])
+        F, _, sm, sp_, jw = local_offset(graph, trial, rho[active], seeds[active], memo=memo)
         u = trial - a[active]
         r = F - b[active]
         ph = u * u + r * r
