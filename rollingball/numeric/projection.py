@@ -32,6 +32,16 @@ Three methods share one interface, :func:`project`:
      :math:`g` to rounding (:func:`~rollingball.numeric.window.minimize_on_grid`); the best
      wins, the continuation on a tie (relative 1e-11).
 
+  *Fast path* (tried first for every row): Newton on :math:`g` from the start with full
+  steps only (each must pass the damped continuation's Armijo test, so it *is* the
+  continuation), then :func:`~rollingball.numeric.window.ball_is_clear` on the ball
+  :math:`B(\tilde c, \delta)`, :math:`\delta` Newton's distance: the same samples and the
+  same bound as step 3, with the answer known (the scan's candidates must be the footpoint's
+  own bracket, or polish to no less than :math:`\delta^2(1 - 10^{-11})`, the tie rule).
+  Where it holds the footpoint is the scan's answer; where a sample lies inside that ball
+  (the footpoint jumped) Newton runs once more from the deepest one.  Rows it does not
+  certify take steps 1-3.
+
   A window of more than :data:`rollingball._budget.MAX_GRID_POINTS` samples (or not
   finite) is never allocated: it is cut to that many samples around :math:`a` and
   reported in ``too_wide`` (the engine checks its steps before making them, so a ball
@@ -100,11 +110,11 @@ from rollingball.numeric.graph_newton import (
     _relative_residual,
 )
 from rollingball.numeric.projection_nd import exact_nd
-from rollingball.numeric.window import GridTable, minimize_on_grid
+from rollingball.numeric.window import GridTable, ball_is_clear, minimize_on_grid
 from rollingball.symbolic.landscape import Landscape
 from rollingball.symbolic.scales import projection_resolution
 
-__all__ = ["Projection", "project", "METHODS"]
+__all__ = ["Projection", "project", "METHODS", "grid_table"]
 
 #: The projection methods, default first.
 METHODS = ("exact", "newton", "paper")
@@ -280,6 +290,27 @@ def _grid_table(L: Landscape, h: float) -> GridTable:
     return per[h]
 
 
+def grid_table(landscape: Landscape, resolution: float | None = None
+               ) -> tuple[GridTable, float]:
+    r"""The 1-D exact projection's cached table of :math:`(f, f')` on its scan grid
+    :math:`x_k = k h` and the spacing :math:`h` (``resolution``, default
+    :func:`~rollingball.symbolic.scales.projection_resolution`): the very samples its window
+    scan reads, shared with every caller (one table per landscape and spacing).
+
+    >>> from rollingball import Landscape
+    >>> table, h = grid_table(Landscape("x^2"), 0.25)
+    >>> table(np.array([0, 4]))[:, 1].tolist(), h
+    ([1.0, 2.0], 0.25)
+    """
+    L = Landscape(landscape)
+    if L.dim != 1:
+        raise ValueError(f"the grid table is 1-D only; this loss is {L.dim}-D")
+    if resolution is not None and not (np.isfinite(resolution) and resolution > 0):
+        raise ValueError(f"resolution must be positive, got {resolution}")
+    h = _grid_spacing(L, resolution)
+    return _grid_table(L, h), h
+
+
 def _grid_spacing(G: Landscape, resolution) -> float:
     """The 1-D scan spacing: ``resolution``, else
     :func:`~rollingball.symbolic.scales.projection_resolution` (feature_scale/16)."""
@@ -369,7 +400,128 @@ def _newton_1d(G, a, b, start, resolution, tol, max_iter):
     return x[:, None], F, D[:, None], iters + it1, res, conv
 
 
+#: Most Newton steps of the 1-D fast path (not converged by then: the window scan).
+FAST_NEWTON_STEPS = 8
+
+
+def _exact_fgh(G):
+    """``x (flat) -> (f, f', f'')`` of the 1-D landscape ``G``."""
+    def fgh(x):
+        F, dF, d2F = G.value_grad_hess(x)
+        return F, dF[:, 0], d2F[:, 0, 0]
+    return fgh
+
+
+def _local_newton(fgh, a, b, x0, tol, max_iter):
+    """Newton on g from ``x0`` (each step clipped to |x - a| <= |c~ - (x, f(x))|), full
+    steps only: ``(x, F, F', iterations, residual, converged)``; not converged where
+    g'' <= 0 was met, a full step failed the Armijo test of the damped continuation
+    (:func:`~rollingball.numeric.graph_newton._newton_scalar`), a value was not finite, or
+    ``max_iter`` steps did not reach the tolerance."""
+    x = np.array(x0, dtype=float)
+    good = np.isfinite(x) & np.isfinite(a) & np.isfinite(b)
+    iters = np.zeros(x.size, dtype=np.int64)
+    bound = np.full(x.size, np.inf)
+    with np.errstate(all="ignore"):
+        for _ in range(max_iter + 1):
+            F, D, C = fgh(x)
+            u = x - a
+            r = F - b
+            hv = 0.5 * (u * u + r * r)
+            # every full step must pass the continuation's Armijo test (so that this is the
+            # continuation: a step it would have damped sends the row to the window scan)
+            good &= hv <= bound
+            gr = u + r * D
+            H = 1.0 + D * D + r * C
+            step = gr / H
+            den = np.abs(u) + np.abs(r) * np.abs(D)
+            res = np.where(gr == 0, 0.0, np.abs(gr) / np.maximum(den, 1e-300))
+            scale = _EPS * np.maximum(1.0, np.abs(x))
+            # converged as the scan's winner is (residual, or a step below rounding); the
+            # steps go on to the polish's own stop (2 eps)
+            conv = (res <= tol) | (np.abs(step) <= 8 * scale)
+            good &= (H > 0) & np.isfinite(step)
+            move = good & ~(res <= tol) & ~(np.abs(step) <= 2 * scale)
+            if not move.any():
+                break
+            dist = np.sqrt(u * u + r * r)
+            xn = np.clip(x - step, a - dist, a + dist)
+            noise = 64 * _EPS * (hv + np.abs(xn) * np.abs(u) + np.abs(F) * np.abs(r))
+            bound = np.where(move, hv + 1e-4 * np.minimum(gr * (xn - x), 0.0) + noise, np.inf)
+            x = np.where(move, xn, x)
+            iters += move
+    return x, F, D, iters, res, good & conv
+
+
+def _fast_1d(G, table, h, a, b, start, tol, max_iter):
+    r"""The 1-D exact projection where it is cheap: Newton from the warm start to a local
+    footpoint :math:`p = (x, f(x))` at distance :math:`\delta`, then the certificate that
+    the open ball :math:`B(\tilde c, \delta)` holds no graph point
+    (:func:`~rollingball.numeric.window.ball_is_clear`, the window scan's own bound on the
+    same cached samples): then :math:`p` is the global footpoint.  Where a sample lies inside
+    that ball (the footpoint is elsewhere: a jump), Newton runs once more from the deepest
+    such sample and the certificate again (a *jump*).  Returns ``(ok, x, F, iterations,
+    residual, jumped, second)`` (``second``: the distance of the nearest other stationary
+    point polished, inf if none); rows not ``ok`` are for the window scan."""
+    fgh = _exact_fgh(G)
+    steps = min(FAST_NEWTON_STEPS, max_iter)
+    x, F, _, iters, res, good = _local_newton(fgh, a, b, start, tol, steps)
+    x0 = x.copy()  # the continuation's footpoint
+    n = a.size
+    ok = np.zeros(n, dtype=bool)
+    jumped = np.zeros(n, dtype=bool)
+    second = np.full(n, np.inf)
+    with np.errstate(all="ignore"):
+        delta = np.sqrt((x - a) ** 2 + (F - b) ** 2)
+    ig = np.flatnonzero(good & (delta > 0))
+    if ig.size == 0:
+        return ok, x, F, iters, res, jumped, second
+    q = np.stack([a[ig], b[ig]], axis=1)
+    slack = 1e-11 * delta[ig] ** 2  # the scan's tie rule: the continuation keeps a tie
+    ok[ig], seed, sec = ball_is_clear(table, h, q, delta[ig], x[ig], details=True,
+                                      exact=fgh, tol=slack)
+    second[ig] = sec
+    again = ~ok[ig] & np.isfinite(seed)
+    i2 = ig[again]
+    if i2.size:
+        x2, F2, _, it2, res2, good2 = _local_newton(fgh, a[i2], b[i2], seed[again], tol,
+                                                    steps)
+        with np.errstate(all="ignore"):
+            d2 = np.sqrt((x2 - a[i2]) ** 2 + (F2 - b[i2]) ** 2)
+        j = np.flatnonzero(good2 & (d2 > 0))
+        if j.size:
+            q2 = np.stack([a[i2[j]], b[i2[j]]], axis=1)
+            ok2, _, sec2 = ball_is_clear(table, h, q2, d2[j], x2[j], exact=fgh,
+                                         tol=1e-11 * d2[j] ** 2, details=True)
+            w, v = i2[j[ok2]], j[ok2]
+            x[w], F[w], res[w], ok[w], second[w] = x2[v], F2[v], res2[v], True, sec2[ok2]
+            jumped[w] = np.abs(x2[v] - x0[w]) > 1e-6 * (1.0 + np.abs(x0[w]))
+            iters[w] += it2[v]
+    return ok, x, F, iters, res, jumped, np.sqrt(second)
+
+
 def _exact_1d(G, a, b, start, has_warm, resolution, tol, max_iter):
+    r"""The certified 1-D projection: the fast path (:func:`_fast_1d`) where it certifies,
+    the window scan (:func:`_scan_1d`) for the other rows."""
+    n = a.shape[0]
+    h = _grid_spacing(G, resolution)
+    table = _grid_table(G, h)
+    ok, x, F, iters, res, jumped, second = _fast_1d(G, table, h, a[:, 0], b, start[:, 0],
+                                                    tol, max_iter)
+    if not ok.any():
+        return _scan_1d(G, a, b, start, has_warm, resolution, tol, max_iter)
+    out = _finish(G, a, b, x[:, None], F, iters, res, jumped & has_warm, ok.copy(), second,
+                  too_wide=np.zeros(n, bool))
+    rest = np.flatnonzero(~ok)
+    if rest.size:
+        sub = _scan_1d(G, a[rest], b[rest], start[rest], has_warm, resolution, tol, max_iter)
+        for name in ("theta", "point", "distance", "iterations", "residual", "jumped",
+                     "certified", "second", "too_wide"):
+            getattr(out, name)[rest] = getattr(sub, name)
+    return out
+
+
+def _scan_1d(G, a, b, start, has_warm, resolution, tol, max_iter):
     n = a.shape[0]
     aa, bb = a[:, 0], b
     h = _grid_spacing(G, resolution)

@@ -30,7 +30,8 @@ import numpy as np
 
 from rollingball import _budget
 
-__all__ = ["GridTable", "WindowMin", "minimize_in_windows", "minimize_on_grid"]
+__all__ = ["GridTable", "WindowMin", "minimize_in_windows", "minimize_on_grid", "polish",
+           "ball_is_clear"]
 
 #: Upper bound on samples handled in one vectorised block.
 _BLOCK = 2_000_000
@@ -171,6 +172,30 @@ def _second_minimum(res, who, x, v, s, sep) -> None:
         res["x2"][who[firsts]] = x[firsts]
         res["value2"][who[firsts]] = v[firsts]
         res["slope2"][who[firsts]] = s[firsts]
+
+
+def polish(
+    fgh: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray, np.ndarray]],
+    left: np.ndarray,
+    right: np.ndarray,
+    x0: np.ndarray,
+    who: np.ndarray,
+    steps: int = 60,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    r"""Safeguarded Newton on :math:`g'` inside each bracket ``[left, right]`` from ``x0``:
+    :math:`x \leftarrow x - g'/g''` where that stays strictly inside the bracket (shrunk
+    by the sign of :math:`g'`) and :math:`g'' > 0`, else bisection; stops where the step is
+    below rounding.  ``fgh(x, who) -> (g, g', g'')``; returns ``(x, g, g', g'')`` (flat, one
+    entry per bracket).  The polish of :func:`minimize_in_windows` and
+    :func:`minimize_on_grid`.
+
+    >>> x, g, _, _ = polish(lambda x, i: ((x - 0.3) ** 2, 2 * (x - 0.3), 2 + 0 * x),
+    ...                     np.array([0.0]), np.array([1.0]), np.array([0.9]), np.array([0]))
+    >>> round(float(x[0]), 12), bool(g[0] < 1e-30)
+    (0.3, True)
+    """
+    return _polish(fgh, np.asarray(left, dtype=float), np.asarray(right, dtype=float),
+                   np.asarray(x0, dtype=float), np.asarray(who), int(steps))
 
 
 def _polish(fgh, left, right, x0, who, steps):
@@ -471,3 +496,151 @@ def _grid_block(sample, fgh, klo, counts, h, seg_owner, upper, newton_steps, saf
     who = win[c0]
     x, v, s, c = _polish(fgh, k[cl] * h, k[cr] * h, k[c0] * h, who, newton_steps)
     return who, x, v, s, c
+
+
+def ball_is_clear(table: GridTable, h: float, q: np.ndarray, r: np.ndarray,
+                  contact: np.ndarray, *, safety: float = 4.0,
+                  max_window: int = 1024, details: bool = False,
+                  exact: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray, np.ndarray]]
+                  | None = None, tol: np.ndarray | float = 0.0):
+    r"""Per ball: the open ball :math:`B(q_i, r_i)` holds no point of the graph of f (its
+    boundary touches the graph at ``contact``), certified at the scan resolution of
+    :func:`minimize_on_grid`.
+
+    .. math::  g_q(x) = (x - q_x)^2 + (f(x) - q_y)^2 \ge r^2 \quad
+               \text{for } |x - q_x| \le r .
+
+    Args:
+        table: the cached :math:`(f, f')` grid table of the graph, spacing ``h``.
+        h: its spacing.
+        q: ``(n, 2)`` ball centres.
+        r: ``(n,)`` radii, > 0.
+        contact: ``(n,)`` the abscissa of the graph point on each ball's boundary (a
+            stationary point of :math:`g_q` with :math:`g_q = r^2`).
+        safety: the factor on the divided differences in the curvature bound.
+        max_window: balls whose scan would take more samples are not cleared.
+        exact: ``x -> (f, f', f'')`` of the graph's function (flat arrays); where given,
+            the scan's candidates away from the contact are polished on the exact graph
+            (:func:`polish`, as the exact projection does) and pass where their polished
+            :math:`g_q \ge r^2 - \text{tol}`; without it they fail the ball.
+        tol: ``(n,)`` or scalar, the slack of that comparison (>= 0).
+        details: also return, per ball, ``seed``: the sample with the least :math:`g_q`
+            farther than one spacing from the contact where one lies inside the ball (NaN
+            elsewhere; a start for the footpoint the graph really has), and ``second``: the
+            least :math:`g_q` of the polished stationary candidates (inf if none).
+
+    Returns:
+        ``(n,)`` bool: True where the certificate holds (False proves nothing); with
+        ``details``, ``(clear, seed, second)``.
+
+    The certificate is the exact projection's own, run for the point :math:`q` with the
+    answer known: with :math:`g_q(x) = (x - q_x)^2 + (f(x) - q_y)^2` sampled on the grid
+    over :math:`|x - q_x| \le r` (plus a spacing each side), an interval satisfies
+    :math:`g_q \ge \min(g_j, g_{j+1}) - M_j h^2/8` (:math:`M_j` ``safety`` times the largest
+    divided difference of :math:`g_q'` on it and its neighbours); the scan's candidates are
+    its sampled local minima (bracket :math:`[j-1, j+1]`) and :math:`-` to :math:`+` sign
+    changes of :math:`g_q'` (bracket :math:`[j, j+1]`) whose bracket bound is at most
+    :math:`U = \min(r^2(1 + 10^{-12}), \min_j g_j)`.  The ball is clear when no sample lies
+    inside it and every candidate either has a bracket that holds the contact (the local
+    minimum that bracket's polish reaches is the contact, of value :math:`r^2`: one minimum
+    per bracket is the scan's resolution assumption) or, polished on the exact graph
+    (``exact``), is not below :math:`r^2 - \text{tol}`.
+
+    Example:
+        >>> t = GridTable(lambda x: np.stack([x * x, 2 * x]), 0.01, 2)
+        >>> # balls resting at the vertex of y = x^2: radius 0.4 fits (curvature radius 1/2),
+        >>> # radius 0.6 does not
+        >>> ball_is_clear(t, t.h, np.array([[0.0, 0.4], [0.0, 0.6]]), np.array([0.4, 0.6]),
+        ...               np.zeros(2)).tolist()
+        [True, False]
+    """
+    n = r.shape[0]
+    out = np.zeros(n, dtype=bool)
+    seed = np.full(n, np.nan)
+    second = np.full(n, np.inf)
+    if n == 0:
+        return (out, seed, second) if details else out
+    qx, qy = q[:, 0], q[:, 1]
+    with np.errstate(all="ignore"):
+        klo = np.floor((qx - r) / h) - 1.0
+        width = np.ceil((qx + r) / h) + 2.0 - klo
+    fits = np.isfinite(width) & (width <= max_window) & (r > 0) & np.isfinite(qy)
+    idx = np.flatnonzero(fits)
+    if idx.size == 0:
+        return (out, seed, second) if details else out
+    if idx.size < n:
+        qx, qy, r, klo, contact = qx[idx], qy[idx], r[idx], klo[idx], contact[idx]
+    W = int(width[idx].max())
+    m = idx.size
+    k = klo.astype(np.int64)[:, None] + np.arange(W)
+    fd = table(k.ravel())
+    f, df = fd[0].reshape(m, W), fd[1].reshape(m, W)
+    x = k * h
+    u = x - qx[:, None]
+    v = f - qy[:, None]
+    g = u * u + v * v
+    dg = 2.0 * (u + v * df)
+    # the bound on each interval [j, j+1] (W - 1 of them)
+    dd = np.abs(np.diff(dg, axis=1)) / h
+    M = dd.copy()
+    M[:, 1:] = np.maximum(M[:, 1:], dd[:, :-1])
+    M[:, :-1] = np.maximum(M[:, :-1], dd[:, 1:])
+    low_int = np.minimum(g[:, :-1], g[:, 1:]) - (safety * h * h / 8) * M
+    inf = np.full((m, 1), np.inf)
+    low_prev = np.concatenate([inf, low_int], axis=1)  # the interval left of sample j
+    low_next = np.concatenate([low_int, inf], axis=1)  # the interval right of sample j
+    r2 = r * r
+    U = np.minimum(r2 * (1 + 1e-12) + 1e-300, g.min(axis=1))[:, None]
+    # the scan's candidates: sampled local minima (bracket [j-1, j+1]) and - to + sign
+    # changes of g' (bracket [j, j+1]), each polished where its bound can beat U
+    gp = np.concatenate([inf, g[:, :-1]], axis=1)
+    gn = np.concatenate([g[:, 1:], inf], axis=1)
+    local = (g <= gp) & (g <= gn) & (np.minimum(np.minimum(low_prev, low_next), g) <= U)
+    change = (dg[:, :-1] < 0) & (dg[:, 1:] > 0) & ~local[:, :-1] & ~local[:, 1:] \
+        & (low_int <= U)
+    # every candidate's bracket must hold the contact: samples jc-1 .. jc+1 around it
+    jc = contact / h - klo  # the contact's position in sample units (fractional)
+    col = np.arange(W)
+    tiny = 1e-9
+    near_local = np.abs(col - jc[:, None]) <= 1.0 + tiny
+    near_change = (col[:-1] <= jc[:, None] + tiny) & (col[:-1] + 1 >= jc[:, None] - tiny)
+    inside = g < r2[:, None] * (1 - 1e-10)  # a sample inside the ball: not clear
+    bad = np.any(inside, axis=1) | ~np.all(np.isfinite(g), axis=1)
+    far_l = local & ~near_local
+    far_c = change & ~near_change
+    if exact is None:
+        bad |= np.any(far_l, axis=1) | np.any(far_c, axis=1)
+    else:
+        rl, cl = np.nonzero(far_l & ~bad[:, None])
+        rc, cc = np.nonzero(far_c & ~bad[:, None])
+        if rl.size or rc.size:
+            rows = np.concatenate([rl, rc])
+            lo = np.concatenate([np.maximum(cl - 1, 0), cc])
+            hi = np.concatenate([np.minimum(cl + 1, W - 1), cc + 1])
+            start = np.concatenate([cl, np.where(g[rc, cc] <= g[rc, cc + 1], cc, cc + 1)])
+            qxr, qyr = qx[rows], qy[rows]
+
+            def fgh(xx, i):
+                F, dF, d2F = exact(xx)
+                uu, vv = xx - qxr[i], F - qyr[i]
+                return uu * uu + vv * vv, 2 * (uu + vv * dF), 2 * (1 + dF * dF + vv * d2F)
+
+            pos = np.arange(rows.size)
+            xp, gv, sp, _ = polish(fgh, x[rows, lo], x[rows, hi], x[rows, start], pos)
+            slack = np.broadcast_to(np.asarray(tol, dtype=float), (n,))[idx][rows]
+            cut = ~(gv >= r2[rows] - slack)
+            bad[rows[cut]] = True
+            if details:
+                with np.errstate(invalid="ignore"):
+                    stat = np.abs(sp) <= 1e-8 * (np.abs(xp - qxr) + 1e-300)
+                sec = np.full(m, np.inf)
+                np.minimum.at(sec, rows, np.where(stat, gv, np.inf))
+                second[idx] = sec
+    out[idx] = ~bad
+    if not details:
+        return out
+    deep = np.where(inside & ~near_local, g, np.inf)
+    j = np.argmin(deep, axis=1)
+    rows = np.arange(m)
+    seed[idx] = np.where(np.isfinite(deep[rows, j]), x[rows, j], np.nan)
+    return out, seed, second

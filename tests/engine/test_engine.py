@@ -336,3 +336,25 @@ def test_residual_every_subsamples_the_invariant_check_and_keeps_the_last_step()
     assert np.array_equal(part.theta, full.theta)
     with pytest.raises(ValueError, match="residual_every"):
         roll("sine", [1.0], radius=0.5, steps=3, residual_every=0)
+
+
+def test_rbo_fast_paths_keep_the_exact_path_step_by_step():
+    # the 1-D fast projection and reachability certificate against the general path (both
+    # switched off), 200 random balls on bumpy_bowl: the same footpoints and centres at
+    # every step, the same offset solves, the invariant kept
+    import rollingball.numeric.offset_projection as op
+    import rollingball.numeric.projection as proj
+
+    x0 = np.random.default_rng(21).uniform(-5.0, 5.0, 200)
+    fast = roll(BUMPY, x0, radius=0.5, lr=1e-2, steps=12)
+    saved = proj._fast_1d, op.reachable_1d
+    try:
+        proj._fast_1d = lambda G, t, h, a, *args: (np.zeros(a.size, bool),) + (None,) * 6
+        op.reachable_1d = lambda graph, c, rr, th: np.zeros(rr.size, bool)
+        slow = roll(BUMPY, x0, radius=0.5, lr=1e-2, steps=12)
+    finally:
+        proj._fast_1d, op.reachable_1d = saved
+    np.testing.assert_allclose(fast.theta, slow.theta, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(fast.centre, slow.centre, rtol=0, atol=1e-10)
+    np.testing.assert_array_equal(fast.offset_solve, slow.offset_solve)
+    assert np.all(fast.certified[1:]) and np.nanmax(fast.residual) <= 1e-9

@@ -4,7 +4,7 @@ and a dense scan of the exact offset (independent of the searches)."""
 import numpy as np
 import pytest
 
-from rollingball import Landscape
+from rollingball import Landscape, catalog
 from rollingball.numeric.distance import distance_to_graph
 from rollingball.numeric.offset import upper_offset
 from rollingball.numeric.offset_projection import (
@@ -85,3 +85,74 @@ def test_nelder_mead_fallback_finds_the_paraboloid_tip():
     assert abs(value[0] - TIP) < 1e-6
     assert abs(np.sum(contact[0] ** 2) - 0.75) < 1e-4  # on the ring of contacts
     assert other_width(2) == 6
+
+
+# ------------------------------------------------ the 1-D reachability certificate
+NARROW_VALLEY = Landscape("x^2/2 - 0.3*exp(-(x/0.15)^2) + x^4/20")
+
+
+@pytest.mark.parametrize("L, lo, hi, rmax", [
+    (Landscape("bumpy_bowl"), -5.0, 5.0, 1.0),
+    (catalog.weierstrass_like(n=20), 0.0, 4.0, 0.1),
+    (NARROW_VALLEY, -2.0, 2.0, 0.6),
+])
+def test_reachable_1d_agrees_with_the_exact_test_and_brute_force(L, lo, hi, rmax):
+    from rollingball.numeric.offset_projection.reachable import reachable_1d
+
+    g = OffsetGraph(L)
+    rng = np.random.default_rng(11)
+    n = 300
+    x = rng.uniform(lo, hi, n)
+    rho = rng.uniform(0.05, 1.0, n) * rmax
+    c = g.lift(x[:, None]) + rho[:, None] * g.normal(x[:, None])
+    clear = reachable_1d(g, c, rho, x)
+    dist, _ = g.exact_distance(c, x[:, None])
+    tol = 1e-11 * (1 + np.abs(c[:, 1]))
+    exact = dist >= rho - tol
+    # never "reachable" where the exact test says not ...
+    assert not np.any(clear & ~exact)
+    # ... and where it says reachable, the referee's distance is rho (a dense independent check)
+    ref = distance_to_graph(L, c[clear]).distance
+    assert np.all(ref >= rho[clear] - 1e-9)
+    # both verdicts occur, and the certificate decides most reachable balls itself
+    assert exact.sum() >= 20 and (~exact).sum() >= 20
+    assert clear.sum() >= 0.8 * exact.sum()
+
+
+def test_reachable_1d_one_line_errors():
+    from rollingball.numeric.offset_projection.reachable import reachable_1d
+
+    with pytest.raises(ValueError, match="1-D only"):
+        reachable_1d(OffsetGraph(Landscape("x^2 + y^2")), np.zeros((1, 3)), np.ones(1),
+                     np.zeros(1))
+    with pytest.raises(ValueError, match="shape"):
+        reachable_1d(OffsetGraph(PARABOLA), np.zeros((2, 2)), np.ones(2), np.zeros(3))
+
+
+def test_offset_step_with_the_fast_paths_equals_the_general_path():
+    # 200 random balls rolled one step on each loss: the certificates change no footpoint
+    import rollingball.numeric.offset_projection as op
+    import rollingball.numeric.projection as proj
+
+    for L, lo, hi, rho, lr in [(Landscape("bumpy_bowl"), -5.0, 5.0, 0.5, 1e-2),
+                               (catalog.weierstrass_like(n=20), 0.0, 4.0, 0.1, 1e-3),
+                               (NARROW_VALLEY, -2.0, 2.0, 0.4, 3e-2)]:
+        g = OffsetGraph(L)
+        x = np.random.default_rng(5).uniform(lo, hi, 200)[:, None]
+        r = np.full(200, rho)
+        place = project_onto_offset(g, g.lift(x) + rho * g.normal(x), r, warm=x, known=None)
+        cand = place.centre - lr * g.tangent(place.theta)
+        fast = project_onto_offset(g, cand, r, warm=place.theta, known=place.centre)
+        saved = proj._fast_1d, op.reachable_1d
+        try:
+            proj._fast_1d = lambda G, t, h, a, *args: (np.zeros(a.size, bool),) + (None,) * 6
+            op.reachable_1d = lambda graph, c, rr, th: np.zeros(rr.size, bool)
+            slow = project_onto_offset(g, cand, r, warm=place.theta, known=place.centre)
+        finally:
+            proj._fast_1d, op.reachable_1d = saved
+        np.testing.assert_allclose(fast.theta, slow.theta, rtol=0, atol=1e-10)
+        np.testing.assert_allclose(fast.centre, slow.centre, rtol=0, atol=1e-10)
+        np.testing.assert_array_equal(fast.offset_solve, slow.offset_solve)
+        assert np.all(fast.certified == slow.certified)
+        d = distance_to_graph(L, fast.centre).distance
+        assert np.max(np.abs(d - rho)) <= 1e-9

@@ -368,3 +368,30 @@ def test_a_window_over_the_sample_budget_is_cut_and_reported(monkeypatch):
     assert np.array_equal(both.theta[:1], good.theta) and not good.too_wide[0]
     # the cut window still holds the nearest point here: theta = 0, distance 30
     assert abs(both.theta[1, 0]) < 1e-12 and abs(both.distance[1] - 30.0) < 1e-12
+
+
+# ------------------------------------------------------------------- 1-D fast path
+@pytest.mark.parametrize("loss, spread, share", [
+    (catalog.bumpy_bowl(), 0.6, 0.5),
+    # ripples of wavelength 0.016: Newton from a start 0.02 away often ends in another
+    # ripple's footpoint, which the certificate rejects (the window scan decides those)
+    (catalog.weierstrass_like(n=20), 0.1, 0.25),
+    (Landscape("x^2/2 - 0.3*exp(-(x/0.15)^2) + x^4/20"), 0.5, 0.5),
+])
+def test_fast_path_equals_the_window_scan_and_brute_force(loss, spread, share):
+    from rollingball.numeric import projection as proj
+
+    cand = random_candidates(loss, 200, seed=13, spread=spread)
+    warm = cand[:, :1] + np.random.default_rng(14).normal(0, 0.02, (200, 1))
+    P = project(loss, cand, warm=warm)
+    a, b = cand[:, :1], cand[:, 1]
+    S = proj._scan_1d(loss, a, b, warm, True, None, 1e-12, 50)
+    h = proj._grid_spacing(loss, None)
+    ok = proj._fast_1d(loss, proj._grid_table(loss, h), h, a[:, 0], b, warm[:, 0], 1e-12,
+                       50)[0]
+    assert ok.mean() >= share  # the fast path decides many of them
+    np.testing.assert_allclose(P.theta, S.theta, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(P.distance, S.distance, rtol=0, atol=1e-12)
+    assert np.all(P.certified) and np.all(S.certified)
+    ref = distance_to_graph(loss, cand).distance
+    assert np.max(np.abs(P.distance - ref)) <= 1e-10

@@ -115,3 +115,32 @@ def test_a_window_over_the_sample_budget_is_refused_before_it_is_allocated():
         minimize_in_windows(fgh, np.array([0.0]), np.array([1.0]), 1e-12)
     with pytest.raises(ValueError, match="over the budget of 4,000,000"):
         minimize_on_grid(fgh, fgh, np.array([0]), np.array([10**9]), 1e-3)
+
+
+# ------------------------------------------------------------------- ball_is_clear
+def test_ball_is_clear_on_the_parabola_closed_form_and_dense_samples():
+    from rollingball.numeric.window import ball_is_clear
+
+    f = lambda x: np.stack([x * x, 2 * x])  # noqa: E731
+    exact = lambda x: (x * x, 2 * x, 2 + 0 * x)  # noqa: E731
+    t = GridTable(f, 0.01, 2)
+    # tangent from above at the vertex: clear iff rho <= 1/2 (the radius of curvature)
+    r = np.array([0.2, 0.45, 0.55, 0.9])
+    q = np.stack([np.zeros(4), r], axis=1)
+    np.testing.assert_array_equal(ball_is_clear(t, t.h, q, r, np.zeros(4), exact=exact),
+                                  [True, True, False, False])
+    # tangent from above at random points: a dense brute force decides
+    rng = np.random.default_rng(3)
+    x0 = rng.uniform(-1.5, 1.5, 300)
+    rho = rng.uniform(0.05, 1.5, 300)
+    nrm = np.stack([-2 * x0, np.ones(300)], 1) / np.sqrt(1 + 4 * x0**2)[:, None]
+    c = np.stack([x0, x0**2], 1) + rho[:, None] * nrm
+    clear = ball_is_clear(t, t.h, c, rho, x0, exact=exact)
+    xs = np.linspace(-4, 4, 400001)
+    gmin = np.array([np.min((xs - ci[0]) ** 2 + (xs**2 - ci[1]) ** 2) for ci in c])
+    brute = gmin >= rho**2 - 1e-9
+    assert not np.any(clear & ~brute)  # never clears a ball the graph enters
+    assert clear.sum() >= 0.9 * brute.sum() and (~brute).sum() >= 30
+    # without the exact polish a second near-contact fails the ball; details give seeds
+    ok, seed, second = ball_is_clear(t, t.h, q, r, np.zeros(4), details=True)
+    assert ok[:2].all() and not ok[2:].any() and np.isfinite(seed[2:]).all()

@@ -4,9 +4,11 @@ r"""The projection onto the offset :math:`\Gamma_\rho`: the one home of the RBO'
 point of :math:`\Gamma_\rho = \{c : d_\Gamma(c) = \rho\}` above the graph, with its contact:
 
 1. the step's graph projection :math:`p' = \operatorname{proj}_\Gamma(\tilde c)` and
-   :math:`c' = p' + \rho\nu(p')`; where :math:`p'` is reachable (:math:`d_\Gamma(c') = \rho`,
-   tested by the exact projection of :math:`c'`) :math:`c'` is the answer (Facts 1 and 2 of
-   :mod:`rollingball.engine.loop`);
+   :math:`c' = p' + \rho\nu(p')`; where :math:`p'` is reachable (:math:`d_\Gamma(c') = \rho`:
+   in 1-D first the cached-grid certificate
+   :func:`~rollingball.numeric.offset_projection.reachable.reachable_1d`, then the exact
+   projection of :math:`c'` for the balls it does not clear) :math:`c'` is the answer (Facts
+   1 and 2 of :mod:`rollingball.engine.loop`);
 2. elsewhere, 1-D: the search over the local branches of :math:`f_\rho`
    (:mod:`~rollingball.numeric.offset_projection.branches`); d-D: the contact SQP
    (:mod:`~rollingball.numeric.offset_projection.contacts`), with the Nelder-Mead
@@ -40,6 +42,7 @@ from rollingball.numeric.offset_projection.contacts import (
     project_polyhedron,
 )
 from rollingball.numeric.offset_projection.fallback import nearest_on_offset_simplex
+from rollingball.numeric.offset_projection.reachable import reachable_1d
 from rollingball.numeric.projection import Projection
 
 __all__ = ["OffsetGraph", "OffsetStep", "OffsetPoint", "project_onto_offset",
@@ -149,6 +152,11 @@ def project_onto_offset(graph: OffsetGraph, cand: np.ndarray, rho: np.ndarray,
     delta = np.asarray(pr.distance, dtype=float)
     above = cand[:, d] >= p[:, d]
     need = (rho > 0) & np.all(np.isfinite(c), axis=1) & ~(above & (delta >= rho))
+    if d == 1 and np.any(need):
+        # 1-D: the cached-grid certificate clears most balls at once (reachable.py); only
+        # the others take the exact projection of c'
+        iq = np.flatnonzero(need)
+        need[iq[reachable_1d(graph, c[iq], rho[iq], theta_p[iq, 0])]] = False
     ip = np.flatnonzero(need)
     if ip.size == 0:
         return out
