@@ -15,6 +15,7 @@ import math
 import numbers
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -60,17 +61,17 @@ class Track:
     step: np.ndarray
     ball: bool
 
-    @property
+    @cached_property
     def point(self) -> np.ndarray:
         """``(F, N, d+1)`` the footpoints :math:`p_{s_k}` (a baseline: its points)."""
         return self.result.point[self.step]
 
-    @property
+    @cached_property
     def centre(self) -> np.ndarray:
         """``(F, N, d+1)`` the centres :math:`c_{s_k}`."""
         return self.result.centre[self.step]
 
-    @property
+    @cached_property
     def radius(self) -> np.ndarray:
         """``(F, N)`` the radii :math:`\\rho_{s_k}`."""
         return self.result.radius_t[self.step]

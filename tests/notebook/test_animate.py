@@ -104,6 +104,20 @@ def test_several_radii_give_one_offset_line_each():
         np.testing.assert_array_equal(line.get_ydata(), rb.upper_offset(LOSS_1D, x, rho).value)
 
 
+def test_a_radius_schedule_draws_f_rho_at_each_frames_radius():
+    run = rb.roll(LOSS_1D, [2.0], radius=lambda t: 0.5 * 0.9**t, lr=0.1, steps=6)
+    anim = rb.animate(run, frames=4)
+    assert anim.steps.tolist() == [0, 2, 4, 6]
+    for k, s in enumerate(anim.steps):
+        anim.update(k)
+        (line,) = anim.artists["offset"]
+        rho = 0.5 * 0.9**s
+        assert run.radius_t[s, 0] == pytest.approx(rho, rel=1e-15)
+        np.testing.assert_array_equal(line.get_ydata(),
+                                      rb.upper_offset(LOSS_1D, line.get_xdata(), rho).value)
+        assert anim.artists["balls"].get_widths()[0] / 2 == pytest.approx(rho, rel=1e-15)
+
+
 def test_trail_fades_and_follows_the_footpoints(run1):
     anim = rb.animate(run1, frames=11, trail=3)
     anim.update(6)
