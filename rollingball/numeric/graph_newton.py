@@ -60,7 +60,7 @@ def _accept(new, a, b, F, dF, h0, gn0, slope, t):
     return armijo | flat, ht
 
 
-def _newton(G: Landscape, a, b, theta0, *, tol=1e-12, max_iter=50):
+def _newton(G: Landscape, a, b, theta0, *, tol=1e-12, max_iter=50, prune=None):
     """Damped (safeguarded) Newton on h = g/2 from ``theta0``, vectorised over rows.
 
     Uses the Hessian :math:`I + \\nabla F\\nabla F^T + (F-b)\\nabla^2 F` where it is positive
@@ -70,6 +70,12 @@ def _newton(G: Landscape, a, b, theta0, *, tol=1e-12, max_iter=50):
     converged means residual <= tol, or a step at rounding level (the residual's floor is the
     rounding error of evaluating f and f', which can exceed tol * distance when the distance
     is tiny).
+
+    ``prune(rows, theta, g, drop, pd, step) -> mask`` (optional, d >= 2 callers): called
+    once per iteration with the active rows, their iterates, :math:`g = 2h`, the Newton
+    model's predicted drop of g, :math:`-\nabla h^T s`, whether the Hessian is positive
+    definite and the undamped step :math:`s = -M^{-1}\nabla h`; the rows it masks stop
+    where they are (the caller records them).
     """
     n, d = theta0.shape
     theta = theta0.copy()
@@ -115,6 +121,15 @@ def _newton(G: Landscape, a, b, theta0, *, tol=1e-12, max_iter=50):
             pd = np.linalg.eigvalsh(H)[:, 0] > 1e-14 * (1.0 + np.abs(H).max(axis=(1, 2)))
             M = np.where(pd[:, None, None], H, np.where(finite[:, None, None], J, eye))
             step = -np.linalg.solve(M, np.where(finite[:, None], grad, 0.0)[..., None])[..., 0]
+        if prune is not None:
+            cut = prune(ia, th, 2.0 * h0, -np.sum(grad * step, axis=-1), pd, step)
+            if np.any(cut):
+                active[ia[cut]] = False
+                keep = ~cut
+                ia, th, Fa, gF, hF, aa, ba, u, r, grad, h0, pd, step = (
+                    z[keep] for z in (ia, th, Fa, gF, hF, aa, ba, u, r, grad, h0, pd, step))
+                if ia.size == 0:
+                    break
         # where the Hessian is not positive definite the Gauss-Newton step is cautious (near a
         # flat, degenerate minimum it crawls): stretch it by 2^k after k full such steps
         grow[ia] = np.where(pd, 1.0, grow[ia])

@@ -26,7 +26,7 @@ import numpy as np
 
 from rollingball.symbolic.landscape import Landscape
 
-__all__ = ["Lattice", "lattice", "best_lattice_points", "TILE"]
+__all__ = ["Lattice", "lattice", "best_lattice_points", "lattice_minima", "TILE"]
 
 #: Lattice points per tile side.
 TILE = 32
@@ -170,3 +170,88 @@ def best_lattice_points(lat: Lattice, a: np.ndarray, b: np.ndarray, U: np.ndarra
         points[sl] = (c[:, None, :] + offsets[j]) * h
         values[sl] = np.take_along_axis(gv, j, axis=1)
     return points, values
+
+
+def lattice_minima(lat: Lattice, a: np.ndarray, b: np.ndarray, U: np.ndarray, keep: int,
+                   max_samples: int, curv: float | None = None, par: float = 0.0,
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    r"""The discrete local minima of :math:`g(q) = |q - a_i|^2 + (f(q) - b_i)^2` on the
+    lattice in the disk :math:`|q - a_i|^2 \le U_i + d h^2`, each with an estimate of the
+    lowest value of g in its lattice cell, and the lattice's best g.
+
+    A lattice point q is a discrete local minimum when :math:`g(q) \le g(q \pm h e_j)` for
+    every axis j (the neighbours are looked at even outside the disk).  Its second
+    differences :math:`c_j = g(q + h e_j) + g(q - h e_j) - 2 g(q) \ge 0` bound the drop of g
+    near q on a quadratic model: a quadratic :math:`g` whose minimiser :math:`x^\star` lies
+    within half a spacing of q per axis has
+
+    .. math::  g(q) - g(x^\star) = \tfrac12 (q - x^\star)^T A (q - x^\star)
+               \le \tfrac{d}{8} \operatorname{tr}(A) h^2 = \tfrac{d}{8} \sum_j c_j ,
+
+    and the estimate returned is :math:`\ell(q) = g(q) - \kappa_c \sum_j c_j - \kappa_p
+    \sum_j \frac{(g(q + h e_j) - g(q - h e_j))^2}{8 c_j}` (``curv`` :math:`= \kappa_c`,
+    default :math:`d/4`, twice the drop above; ``par`` :math:`= \kappa_p`, a multiple of
+    the drop of the per-axis parabola through the three values, exact for a quadratic
+    without cross terms), but never below the distance term's own bound
+    :math:`(|q - a_i| - \sqrt d\, h)_+^2`.
+
+    Returns:
+        ``(points (n, k, d), g (n, k), low (n, k), best (n,))`` with ``k = min(keep, box
+        size)``: the ``k`` minima of smallest ``low`` (fewer minima: padded with ``low = g =
+        inf``), and the smallest g of any lattice point in the disk (a graph point's exact
+        squared distance, an upper bound of the nearest one's).
+    """
+    n, d = a.shape
+    h = lat.h
+    R = np.sqrt(U)
+    pad = 3  # lattice steps beyond the disk: every disk point's neighbours are in the box
+    lo = np.floor((a - R[:, None]) / h).astype(np.int64) - pad
+    hi = np.ceil((a + R[:, None]) / h).astype(np.int64) + pad
+    m = int(np.max(hi - lo)) + 1
+    offsets = np.stack(np.meshgrid(*([np.arange(m)] * d), indexing="ij"), -1).reshape(-1, d)
+    k = min(keep, offsets.shape[0])
+    per = max(1, max_samples // offsets.shape[0])
+    points, values, lows = np.empty((n, k, d)), np.empty((n, k)), np.empty((n, k))
+    best = np.empty(n)
+    for s in range(0, n, per):
+        sl = slice(s, min(n, s + per))
+        c = lo[sl]
+        nc = c.shape[0]
+        dx2 = np.zeros((nc,) + (1,) * d)
+        for j in range(d):
+            shape = (nc,) + (1,) * j + (m,) + (1,) * (d - 1 - j)
+            dx2 = dx2 + (((c[:, j, None] + np.arange(m)) * h - a[sl, j, None]) ** 2).reshape(shape)
+        Ub = U[sl].reshape((nc,) + (1,) * d)
+        inner = dx2 <= Ub + h * h * d
+        need = dx2 <= (np.sqrt(Ub) + pad * h) ** 2
+        vals = lat.boxes(c, m, need.reshape(nc, -1)).reshape((nc,) + (m,) * d)
+        gv = np.where(need, dx2 + (vals - b[sl].reshape((nc,) + (1,) * d)) ** 2, np.inf)
+        gin = np.where(inner, gv, np.inf)
+        best[sl] = np.min(gin.reshape(nc, -1), axis=1)
+        loc = inner.copy()
+        csum = np.zeros(gv.shape)
+        dsum = np.zeros(gv.shape)
+        for j in range(1, d + 1):
+            prev = np.full(gv.shape, np.inf)
+            nxt = np.full(gv.shape, np.inf)
+            src = [slice(None)] * (d + 1)
+            dst = [slice(None)] * (d + 1)
+            src[j], dst[j] = slice(0, -1), slice(1, None)
+            prev[tuple(dst)] = gv[tuple(src)]
+            nxt[tuple(src)] = gv[tuple(dst)]
+            loc &= (gv <= prev) & (gv <= nxt)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                cj = prev + nxt - 2.0 * gv
+                csum = csum + cj
+                dsum = dsum + np.where(cj > 0, (nxt - prev) ** 2 / (8.0 * cj), 0.0)
+        with np.errstate(invalid="ignore"):
+            low = gv - (0.25 * d if curv is None else curv) * csum - par * dsum
+            near = np.maximum(np.sqrt(dx2) - np.sqrt(d) * h, 0.0) ** 2
+            low = np.where(loc & np.isfinite(gv), np.maximum(low, near), np.inf)
+        low = low.reshape(nc, -1)
+        j = np.argpartition(low, k - 1, axis=1)[:, :k]
+        points[sl] = (c[:, None, :] + offsets[j]) * h
+        lows[sl] = np.take_along_axis(low, j, axis=1)
+        values[sl] = np.where(np.isfinite(lows[sl]), np.take_along_axis(gv.reshape(nc, -1), j,
+                                                                        axis=1), np.inf)
+    return points, values, lows, best

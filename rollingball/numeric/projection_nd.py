@@ -13,23 +13,37 @@ from __future__ import annotations
 
 import numpy as np
 
-from rollingball.numeric.graph_newton import _F, _FG, _newton, _relative_residual
-from rollingball.numeric.lattice import best_lattice_points, lattice
+from rollingball.numeric.graph_newton import _F, _FG, _FGH, _newton, _relative_residual
+from rollingball.numeric.lattice import best_lattice_points, lattice, lattice_minima
 from rollingball.symbolic.scales import projection_lattice_spacing
 
 __all__ = ["exact_nd"]
 
+#: the lattice minima's cell estimate (:func:`~rollingball.numeric.lattice.lattice_minima`):
+#: 4 times the per-axis parabola's drop (the curvature bound d/4 sum c_j keeps nearly every
+#: ripple of a coarse lattice: 5-6 seeds a ball on 1000 wells at rho 3)
+MARGIN = {"curv": 0.0, "par": 4.0}
+#: a racing Newton row stops once g - RACE * (its model's predicted drop) exceeds the best g
+RACE = 4.0
+#: ... or once, within a lattice spacing of the continuation (a strict minimum), its Newton
+#: step aims at the continuation: |theta + s - theta_w| <= MERGE |theta - theta_w|
+MERGE = 0.01
+
 
 def _lattice_seeds(G, a, b, U, h0, keep, max_window=1 << 14, min_across=16, max_refine=3,
                    probe=33, max_samples=1 << 20):
-    """The ``keep`` best lattice points of g in each disk |q - a| <= sqrt(U) (n, keep, d).
+    """The ``keep`` discrete local minima of g of lowest cell estimate in each disk
+    |q - a| <= sqrt(U): ``(seeds (n, keep, d), g, low (n, keep), best (n,), h (n,))`` (see
+    :func:`~rollingball.numeric.lattice.lattice_minima`; ``h`` the spacing looked at).
 
     Each window is looked at on the cached lattice of spacing ``h0 * 2**level``: level 0
     unless the window is more than ``max_window`` samples (coarser, so that it fits) or
     fewer than ``min_across`` samples across (finer, at most ``max_refine`` halvings).
     Windows wider than ``probe`` samples across are first narrowed coarse to fine: the best
     point of a look at a ``probe``-wide lattice is a graph point, so U <= its g.  A window
-    that is not finite (f overflowed) gets a's.
+    fewer than ``min_across`` samples across even at the finest level gets its ``keep``
+    best lattice points instead (``low = -inf``: all seed).  A window that is not finite
+    (f overflowed) gets a's.
     """
     n, d = a.shape
     seeds = np.repeat(a[:, None, :], keep, axis=1)
@@ -56,19 +70,48 @@ def _lattice_seeds(G, a, b, U, h0, keep, max_window=1 << 14, min_across=16, max_
         if not shrunk:
             break
     lv = levels(max(5, int(max_window ** (1 / d))), min_across)
+    g = np.full((n, keep), np.inf)
+    low = np.full((n, keep), np.inf)
+    best = np.full(n, np.inf)
+    hs = np.full(n, h0)
     for p in np.unique(lv[ok]):
         i = np.flatnonzero(ok & (lv == p))
-        found, _ = best_lattice_points(lattice(G, h0 * 2.0**p), a[i], b[i], U[i], keep,
-                                       max_samples)
-        seeds[i, :found.shape[1]] = found
-    return seeds
+        lat = lattice(G, h0 * 2.0**p)
+        small = 2 * np.sqrt(U[i]) / lat.h + 2 < min_across
+        js, jl = i[small], i[~small]
+        if jl.size:
+            found, gf, lf, bf = lattice_minima(lat, a[jl], b[jl], U[jl], keep, max_samples,
+                                               **MARGIN)
+            k = found.shape[1]
+            seeds[jl, :k], g[jl, :k], low[jl, :k], best[jl] = found, gf, lf, bf
+        if js.size:
+            # a window too small to show its basins even at the finest level: its best
+            # lattice points all seed Newton (as many basins as points, at most)
+            found, gf = best_lattice_points(lat, a[js], b[js], U[js], keep, max_samples)
+            k = found.shape[1]
+            seeds[js, :k], g[js, :k], best[js] = found, gf, np.min(gf, axis=1)
+            low[js, :k] = np.where(np.isfinite(gf), -np.inf, np.inf)
+        hs[i] = lat.h
+    return seeds, g, low, best, hs
 
 
 def exact_nd(G, a, b, start, has_warm, resolution, tol, max_iter, keep=8):
-    r"""The d-D exact projection (see :mod:`rollingball.numeric.projection`): multi-start
-    Newton from the warm start, :math:`a` and the ``keep`` best lattice points of
-    :math:`g(\theta) = |\theta - a|^2 + (f(\theta) - b)^2` in the window
-    :math:`|\theta - a| \le R`, :math:`R^2 = \min(g(\theta_w), g(a))`.
+    r"""The d-D exact projection (see :mod:`rollingball.numeric.projection`).
+
+    Newton from the warm start (the continuation) gives a local nearest point
+    :math:`\theta_w` and the bound :math:`R^2 = \min(g(\theta_w), g(a))` of
+    :math:`g(\theta) = |\theta - a|^2 + (f(\theta) - b)^2`.  The discrete local minima of g
+    on the lattice in the disk :math:`|\theta - a| \le R` stand for the other basins; a
+    minimum q seeds a Newton run only where it could beat the continuation,
+
+    .. math::  \ell(q) < g(\theta_w), \qquad |q - \theta_w| \ge h \text{ or }
+               \nabla^2 g(\theta_w) \not\succ 0,
+
+    with :math:`\ell(q)` the lattice cell's estimate of its lowest g
+    (:func:`~rollingball.numeric.lattice.lattice_minima`); :math:`a` seeds one where
+    :math:`g(a) < g(\theta_w)`; a continuation that stopped on a saddle of g seeds two runs
+    along its direction of negative curvature.  The best local minimum wins (the
+    continuation on a tie).
 
     Returns ``(theta, F, iterations, residual, jumped, second)`` (``second``: the distance
     of the best other local nearest point found).
@@ -78,18 +121,56 @@ def exact_nd(G, a, b, start, has_warm, resolution, tol, max_iter, keep=8):
     gw = np.sum((thw - a) ** 2, axis=1) + (Fw - b) ** 2
     ga = (_F(G, a) - b) ** 2
     h0 = projection_lattice_spacing(G, resolution)
-    seeds = _lattice_seeds(G, a, b, np.minimum(gw, ga), h0, keep)
-    seeds = np.concatenate([seeds, a[:, None, :]], axis=1)
+    seeds, _, low, _, hs = _lattice_seeds(G, a, b, np.minimum(gw, ga), h0, keep)
+    # is the continuation a strict local minimum of g (else it stopped on a saddle)?
+    Fh, dFh, d2Fh = _FGH(G, thw)
+    Hg = np.eye(d) + dFh[:, :, None] * dFh[:, None, :] + (Fh - b)[:, None, None] * d2Fh
+    Hg = np.where(np.all(np.isfinite(Hg), axis=(1, 2))[:, None, None], Hg, 0.0)
+    ev, evec = np.linalg.eigh(Hg)
+    strict = ev[:, 0] > 1e-12 * (1.0 + np.abs(ev[:, -1]))
+    close = np.sqrt(np.sum((seeds - thw[:, None, :]) ** 2, axis=-1)) < hs[:, None]
+    use = (low < gw[:, None]) & ~(close & strict[:, None] & np.isfinite(low))
+    # a, where it beats the continuation; a saddle's two directions of descent
+    step = 0.5 * hs[:, None] * evec[:, :, 0]
+    extra = np.stack([a, thw + step, thw - step], axis=1)
+    use_extra = np.stack([ga < gw, ~strict, ~strict], axis=1)
+    seeds = np.concatenate([seeds, extra], axis=1)
+    use = np.concatenate([use, use_extra], axis=1)
     s = seeds.shape[1]
-    rep = np.repeat(np.arange(n), s)
-    th, F, _, it, rs, _ = _newton(G, a[rep], b[rep], seeds.reshape(-1, d), tol=tol,
-                               max_iter=max_iter)
-    val = (np.sum((th - a[rep]) ** 2, axis=1) + (F - b[rep]) ** 2).reshape(n, s)
-    th = th.reshape(n, s, d)
+    val = np.full((n, s), np.inf)
+    th = np.repeat(thw[:, None, :], s, axis=1)
+    it = np.zeros((n, s), dtype=np.int64)
+    ib, js = np.nonzero(use)
+    if ib.size:
+        pruned = np.zeros(ib.size, dtype=bool)
+
+        def prune(rows, t, g, drop, pd, step):
+            # a race: a row stops once it is in the continuation's basin, or once its
+            # Newton model (trusted: positive definite, a step within a lattice spacing)
+            # says it cannot beat the best graph point seen (the continuation, or another
+            # row's iterate: every iterate is a graph point, its g an upper bound)
+            ball = ib[rows]
+            best = gw.copy()
+            np.minimum.at(best, ball, g)
+            near = np.sqrt(np.sum(step * step, axis=-1)) <= hs[ball]
+            lose = pd & near & (g - RACE * drop > best[ball])
+            off = np.sqrt(np.sum((t - thw[ball]) ** 2, axis=-1))
+            aim = np.sqrt(np.sum((t + step - thw[ball]) ** 2, axis=-1))
+            merged = strict[ball] & pd & (off <= hs[ball]) & (aim <= MERGE * off)
+            cut = lose | merged
+            pruned[rows[cut]] = True
+            return cut
+
+        t, F, _, itb, _, _ = _newton(G, a[ib], b[ib], seeds[ib, js], tol=tol,
+                                     max_iter=max_iter, prune=prune)
+        v = np.sum((t - a[ib]) ** 2, axis=1) + (F - b[ib]) ** 2
+        val[ib, js] = np.where(pruned, np.inf, v)
+        th[ib, js] = t
+        it[ib, js] = itb
     # the continuation competes too (preferred on a tie)
     val = np.concatenate([gw[:, None], val], axis=1)
     th = np.concatenate([thw[:, None, :], th], axis=1)
-    it = np.concatenate([iw[:, None], it.reshape(n, s)], axis=1)
+    it = np.concatenate([iw[:, None], it], axis=1)
     tie = 1e-11 * gw + 1e-300
     adj = val.copy()
     adj[:, 0] -= tie

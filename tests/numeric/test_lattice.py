@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from rollingball import Landscape, catalog
-from rollingball.numeric.lattice import TILE, Lattice, best_lattice_points, lattice
+from rollingball.numeric.lattice import (
+    TILE,
+    Lattice,
+    best_lattice_points,
+    lattice,
+    lattice_minima,
+)
 
 
 def box_points(lo, m, h):
@@ -103,3 +110,61 @@ def test_the_cache_does_not_keep_a_landscape_alive():
     del L
     gc.collect()
     assert ref() is None and len(module._LATTICES) == n - 1
+
+
+def test_lattice_minima_are_the_discrete_local_minima_of_g_in_the_disk():
+    L = Landscape("0.5*(x^2 + y^2) + 0.8*sin(3*x)*cos(2*y)", ["x", "y"])
+    h = 0.05
+    lat = Lattice(L, h)
+    rng = np.random.default_rng(1)
+    a = rng.uniform(-2, 2, (6, 2))
+    b = L.f(a) + rng.uniform(0.5, 2.0, 6)
+    U = rng.uniform(0.5, 2.0, 6) ** 2
+    pts, g, low, best = lattice_minima(lat, a, b, U, 50, 1 << 20)
+    for i in range(6):
+        # direct: f on a box around the disk, g, axis-neighbour minima inside the disk
+        k = np.arange(np.floor((a[i, 0] - 2.5) / h), np.ceil((a[i, 0] + 2.5) / h) + 1)
+        m = np.arange(np.floor((a[i, 1] - 2.5) / h), np.ceil((a[i, 1] + 2.5) / h) + 1)
+        Q = np.stack(np.meshgrid(k * h, m * h, indexing="ij"), -1)
+        G = np.sum((Q - a[i]) ** 2, -1) + (L.f(Q.reshape(-1, 2)).reshape(Q.shape[:2]) - b[i]) ** 2
+        c = G[1:-1, 1:-1]
+        loc = ((c <= G[:-2, 1:-1]) & (c <= G[2:, 1:-1]) & (c <= G[1:-1, :-2])
+               & (c <= G[1:-1, 2:]))
+        inner = np.sum((Q[1:-1, 1:-1] - a[i]) ** 2, -1) <= U[i] + 2 * h * h
+        ref = Q[1:-1, 1:-1][loc & inner]
+        got = pts[i][np.isfinite(low[i])]
+        assert 1 <= len(ref) < 50
+        assert np.array_equal(np.unique(np.round(got / h), axis=0),
+                              np.unique(np.round(ref / h), axis=0))
+        # their g, and the disk's best g, are the direct values
+        gref = {tuple(np.round(q / h).astype(int)): v for q, v in
+                zip(ref, c[loc & inner], strict=True)}
+        for q, v in zip(got, g[i][np.isfinite(low[i])], strict=True):
+            assert v == pytest.approx(gref[tuple(np.round(q / h).astype(int))], rel=1e-14)
+        assert best[i] == pytest.approx(np.min(c[inner]), rel=1e-14)
+        assert np.all(low[i][np.isfinite(low[i])] <= g[i][np.isfinite(low[i])])
+
+
+def test_lattice_minima_estimate_bounds_a_quadratic_g():
+    # f linear: g = |q - a|^2 + (c.q - b)^2 is a quadratic with cross terms, its minimum
+    # (c.a - b)^2 / (1 + |c|^2) at a - (c.a - b) c / (1 + |c|^2)
+    L = Landscape("0.7*x - 1.3*y", ["x", "y"])
+    cvec = np.array([0.7, -1.3])
+    lat = Lattice(L, 0.1)
+    rng = np.random.default_rng(2)
+    a = rng.uniform(-2, 2, (40, 2))
+    b = L.f(a) + rng.uniform(0.3, 2.0, 40)
+    r = cvec @ a.T - b
+    gstar = r**2 / (1 + cvec @ cvec)
+    pts, g, low, best = lattice_minima(lat, a, b, gstar * 1.5 + 0.05, 4, 1 << 20)
+    one = np.isfinite(low)
+    # one basin; on the lattice a slanted valley shows one or two axis-neighbour minima
+    assert np.all((np.sum(one, axis=1) >= 1) & (np.sum(one, axis=1) <= 2))
+    star = a - (r / (1 + cvec @ cvec))[:, None] * cvec
+    assert np.all(g[one] >= np.broadcast_to(gstar[:, None], g.shape)[one])
+    # the minimum nearest the minimiser is within a spacing of it, its estimate below g*
+    off = np.where(one, np.max(np.abs(pts - star[:, None, :]), axis=-1), np.inf)
+    j = np.argmin(off, axis=1)
+    rows = np.arange(40)
+    assert np.all(off[rows, j] <= 0.1 + 1e-12)
+    assert np.all(low[rows, j] <= gstar)

@@ -1,0 +1,139 @@
+"""Tests of the d-D exact projection (rollingball.numeric.projection_nd) against brute force.
+
+The reference: g = |theta - a|^2 + (f(theta) - b)^2 on one dense grid of f over every
+candidate's window, its discrete local minima (3 x 3 neighbourhoods) polished by scipy's
+Levenberg-Marquardt; it is compared where its winner is unique (the best polished minimum
+beats every other one, farther than 1e-6 from it, by more than 1e-9 relative).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.ndimage
+import scipy.optimize
+import sympy as sp
+
+from rollingball import Landscape, catalog
+from rollingball.numeric.distance import distance_to_graph
+from rollingball.numeric.offset_projection import OffsetGraph
+from rollingball.numeric.projection import project
+
+x, y = sp.symbols("x y", real=True)
+
+#: A 2-D bumpy bowl: slopes up to ~3, bumps of wavelength ~1.
+BUMPY = Landscape(0.5 * (x**2 + y**2) + sp.Rational(4, 5) * sp.sin(3 * x) * sp.cos(2 * y),
+                  [x, y], domain=(-3, 3))
+
+
+def _polish(L, t, a, b, steps=6):
+    """Plain Newton on grad g / 2 = (t - a) + (f - b) grad f from LM's answer (LM stops at
+    |t - t*| ~ sqrt(eps)): the Hessian I + grad f grad f^T + (f - b) hess f."""
+    for _ in range(steps):
+        F, dF, d2F = (np.asarray(v, dtype=float) for v in L.value_grad_hess(t))
+        H = np.eye(2) + np.outer(dF, dF) + (F - b) * d2F
+        t = t - np.linalg.solve(H, (t - a) + (F - b) * dF)
+    return t
+
+
+def brute_force(L, cand, R, spacing, keep=12):
+    """(theta (n, 2), distance (n,), unique (n,)): the global nearest graph point of each
+    candidate in the window |theta - a| <= R by a dense grid of f and LM polish."""
+    a, b = cand[:, :2], cand[:, 2]
+    lo = np.min(a - R[:, None], 0) - 3 * spacing
+    hi = np.max(a + R[:, None], 0) + 3 * spacing
+    axes = [np.arange(lo[j], hi[j] + spacing, spacing) for j in range(2)]
+    grid = np.stack(np.meshgrid(*axes, indexing="ij"), -1)
+    fgrid = L.f(grid.reshape(-1, 2)).reshape(grid.shape[:-1])
+    n = len(cand)
+    theta, dist, unique = np.empty((n, 2)), np.empty(n), np.zeros(n, bool)
+    for i in range(n):
+        ai, bi, Ri = a[i], b[i], R[i]
+        win = tuple(slice(np.searchsorted(axes[j], ai[j] - Ri) - 2,
+                          np.searchsorted(axes[j], ai[j] + Ri) + 3) for j in range(2))
+        Q, F = grid[win], fgrid[win]
+        dx2 = np.sum((Q - ai) ** 2, -1)
+        g = np.where(dx2 <= (Ri + 2 * spacing) ** 2, dx2 + (F - bi) ** 2, np.inf)
+        low = g == scipy.ndimage.minimum_filter(g, size=3, mode="constant", cval=np.inf)
+        idx = np.flatnonzero((low & np.isfinite(g)).ravel())
+        found = []
+        for j in idx[np.argsort(g.ravel()[idx])[:keep]]:
+            r = scipy.optimize.least_squares(
+                lambda t, ai=ai, bi=bi: np.r_[t - ai, float(L.f(t)) - bi],
+                Q.reshape(-1, 2)[j],
+                jac=lambda t: np.vstack([np.eye(2), L.value_and_grad(t)[1]]),
+                method="lm", xtol=1e-15, ftol=1e-15, gtol=1e-15)
+            t = _polish(L, r.x, ai, bi)
+            found.append((float(np.sum((t - ai) ** 2) + (L.f(t) - bi) ** 2), t))
+        found.sort(key=lambda z: z[0])
+        best, arg = found[0]
+        others = [v for v, t in found[1:] if np.linalg.norm(t - arg) > 1e-6]
+        theta[i], dist[i] = arg, np.sqrt(best)
+        unique[i] = not others or others[0] > best * (1 + 1e-9) + 1e-300
+    return theta, dist, unique
+
+
+def _candidates(L, n, seed, box, lo, hi):
+    rng = np.random.default_rng(seed)
+    a = rng.uniform(-box, box, (n, 2))
+    return np.concatenate([a, (L.f(a) + rng.uniform(lo, hi, n))[:, None]], axis=1)
+
+
+def _check(L, cand, P, spacing):
+    a, b = cand[:, :2], cand[:, 2]
+    R = np.abs(L.f(a) - b)
+    ref_theta, ref, unique = brute_force(L, cand, R, spacing)
+    assert np.mean(unique) >= 0.9
+    assert np.max(np.abs(P.distance - ref)) <= 1e-10 * (1 + np.max(ref))
+    assert np.max(np.abs(P.theta - ref_theta)[unique]) <= 1e-10
+    assert np.allclose(P.point[:, -1], L.f(P.theta), rtol=1e-15, atol=1e-15)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("form", ["paper", "code"])
+def test_gaussian_wells_matches_brute_force(form):
+    # heights 0.1 .. 1.2 above the graph: windows of radius up to ~1.2 over 1000 wells
+    L = catalog.gaussian_wells(n=1000, form=form)
+    cand = _candidates(L, 40, 1, 2.5, 0.1, 1.2)
+    P = project(L, cand)
+    _check(L, cand, P, 0.01)
+
+
+@pytest.mark.slow
+def test_gaussian_wells_from_warm_starts_matches_brute_force():
+    # a step's projection: the warm start is a nearby (not the nearest) footpoint
+    L = catalog.gaussian_wells(n=1000)
+    cand = _candidates(L, 40, 2, 2.5, -0.3, 1.0)
+    warm = cand[:, :2] + np.random.default_rng(3).normal(0, 0.1, (40, 2))
+    P = project(L, cand, warm=warm)
+    _check(L, cand, P, 0.01)
+
+
+def test_bumpy_matches_brute_force():
+    cand = _candidates(BUMPY, 60, 4, 2.5, -1.0, 2.0)
+    P = project(BUMPY, cand)
+    _check(BUMPY, cand, P, 0.01)
+    W = project(BUMPY, cand, warm=cand[:, :2] + 0.4)
+    _check(BUMPY, cand, W, 0.01)
+
+
+@pytest.mark.parametrize("rho", [1.0, 1.5])
+def test_reachability_distance_matches_brute_force(rho):
+    # the reachability test of a step: c = p + rho nu(p) with p a local footpoint (Newton
+    # from a random start), warm = p: exact_distance finds any nearer graph point
+    rng = np.random.default_rng(7)
+    a = rng.uniform(-2.5, 2.5, (60, 2))
+    p = project(BUMPY, np.concatenate([a, (BUMPY.f(a) + 0.5)[:, None]], 1), method="newton",
+                warm=a + rng.normal(0, 0.3, (60, 2)))
+    c = p.point + rho * BUMPY.normal_at(p.theta)
+    graph = OffsetGraph(BUMPY)
+    dist, theta = graph.exact_distance(c, p.theta)
+    ref_theta, ref, unique = brute_force(BUMPY, c, np.full(60, rho * (1 + 1e-6)), 0.01)
+    assert np.max(np.abs(dist - ref)) <= 1e-10
+    assert np.max(np.abs(theta - ref_theta)[unique]) <= 1e-10
+    # both kinds occur: balls that fit (the footpoint is the nearest) and balls cut
+    cut = ref < rho - 1e-9
+    assert 5 <= np.sum(cut) <= 55
+    # the independent referee (its own lattice and polish; it resolves to ~1e-9)
+    referee = distance_to_graph(BUMPY, c).distance
+    assert np.max(np.abs(dist - referee)) <= 1e-8
