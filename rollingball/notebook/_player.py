@@ -6,7 +6,10 @@ Matplotlib is imported here, at the top: this module is loaded only when an anim
 The figure is a plain :class:`matplotlib.figure.Figure` on an Agg canvas, not a pyplot
 figure: a notebook shows the animation once (its ``_repr_html_``), not a stray still beside
 it, and the user's backend is left alone.  Every artist is updated from arrays in one call per
-frame (offsets, widths, segments and colours of collections), never ball by ball.
+frame (offsets, widths, segments and colours of collections), never ball by ball.  The figure
+is laid out once; while saving, what never moves (axes, ticks, the graph, the contours, the
+legend) is drawn once into a background image and each frame draws only the moving artists
+over it (:meth:`BallAnimation._frozen`; measured: 9 ms instead of 65 ms per RGBA frame).
 
 Writers: ``.gif`` by Pillow, ``.html`` by Matplotlib's JavaScript player, ``.mp4`` by ffmpeg
 where it is on the PATH, else by PyAV (:class:`PyAVWriter`, registered with Matplotlib as
@@ -195,7 +198,7 @@ class BallAnimation(mpl_animation.FuncAnimation):
     :func:`rollingball.notebook.animation.animate`).
 
     Attributes:
-        data: the numbers drawn (:class:`~rollingball.notebook.animation.AnimationData`).
+        data: the numbers drawn (:class:`~rollingball.notebook.data.AnimationData`).
         steps: ``(F,)`` the run's step shown in each frame.
         figure: the Matplotlib figure (an Agg canvas; not registered with pyplot).
         artists: the updated artists by name: ``"balls"``, ``"footpoints"``, ``"centres"``,

@@ -108,7 +108,8 @@ def animate(
         or a cell ending in ``anim`` shows it (HTML5 video where ffmpeg or PyAV is
         installed, else the JavaScript player); ``anim.save("run.gif")`` (also ``.mp4``,
         ``.html``) writes it atomically; ``anim.update(k)`` puts frame ``k`` into the
-        figure ``anim.figure``; ``anim.data`` holds the numbers (:class:`AnimationData`).
+        figure ``anim.figure``; ``anim.data`` holds the numbers
+        (:class:`~rollingball.notebook.data.AnimationData`).
 
     Raises:
         ValueError: no steps, a run in 3-D or more, too many frames (``MAX_FRAMES``) or
