@@ -86,8 +86,8 @@ class Palette:
 
     def baseline(self, method: str) -> str:
         """The colour of a baseline overlay (``gd`` is the ghost colour)."""
-        c = BASELINE_COLOURS.get(method, self.MUTED)
-        return getattr(self, c) if c.isupper() else c
+        c = BASELINE_COLOURS.get(method, "MUTED")
+        return c if c.startswith("#") else getattr(self, c)  # a hex colour or a role name
 
 
 #: The palette every scene draws with.
