@@ -128,10 +128,11 @@ def audited(name: str, **options):
         def play(self, *args, **kwargs):
             super().play(*args, **kwargs)
             self.audit.append((self.current_beat, problems(self)))
+            self.parts.append(len(self.beats_taken))  # the slide this play belongs to
 
     Audited.__name__ = name
     scene = Audited(options=options)
-    scene.audit = []
+    scene.audit, scene.parts = [], []
     scene.render()
     return scene
 
@@ -145,3 +146,7 @@ def test_layout_audit(name, theme):
     assert len(scene.audit) >= 3
     found = [f"[{beat}] {p}" for beat, ps in scene.audit for p in ps]
     assert found == [], "\n".join(found)
+    # the beats (the slide deck's pauses): every part, the opening one before the first beat
+    # included, has an animation, so a deck has len(beats_taken) + 1 slides, none empty
+    assert len(scene.beats_taken) >= 2
+    assert sorted(set(scene.parts)) == list(range(len(scene.beats_taken) + 1))
