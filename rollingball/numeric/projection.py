@@ -110,7 +110,12 @@ from rollingball.numeric.graph_newton import (
     _relative_residual,
 )
 from rollingball.numeric.projection_nd import exact_nd
-from rollingball.numeric.window import GridTable, ball_is_clear, minimize_on_grid
+from rollingball.numeric.window import (
+    GridTable,
+    ball_samples,
+    ball_verdict,
+    minimize_on_grid,
+)
 from rollingball.symbolic.landscape import Landscape
 from rollingball.symbolic.scales import projection_resolution
 
@@ -454,50 +459,58 @@ def _local_newton(fgh, a, b, x0, tol, max_iter):
 
 
 def _fast_1d(G, table, h, a, b, start, tol, max_iter):
-    r"""The 1-D exact projection where it is cheap: Newton from the warm start to a local
-    footpoint :math:`p = (x, f(x))` at distance :math:`\delta`, then the certificate that
-    the open ball :math:`B(\tilde c, \delta)` holds no graph point
-    (:func:`~rollingball.numeric.window.ball_is_clear`, the window scan's own bound on the
-    same cached samples): then :math:`p` is the global footpoint.  Where a sample lies inside
-    that ball (the footpoint is elsewhere: a jump), Newton runs once more from the deepest
-    such sample and the certificate again (a *jump*).  Returns ``(ok, x, F, iterations,
-    residual, jumped, second)`` (``second``: the distance of the nearest other stationary
-    point polished, inf if none); rows not ``ok`` are for the window scan."""
+    r"""The 1-D exact projection where it is cheap.  The samples of
+    :math:`g(x) = (x - a)^2 + (f(x) - b)^2` over :math:`|x - a| \le R`,
+    :math:`R = |\tilde c - (x_0, f(x_0))|` (the start is a graph point, so the answer lies
+    there), are read from the cached table; Newton runs from the start (the continuation)
+    and from the nearest sample at once, and the nearer converged footpoint :math:`p`, at
+    distance :math:`\delta`, is certified by
+    :func:`~rollingball.numeric.window.ball_verdict` on those samples: the open ball
+    :math:`B(\tilde c, \delta)` holds no graph point (the window scan's own bound, with the
+    answer known).  Returns ``(ok, x, F, iterations, residual, jumped, second)``
+    (``jumped``: :math:`p` is not the continuation's footpoint; ``second``: the distance of
+    the nearest other stationary point polished, inf if none); rows not ``ok`` are for the
+    window scan."""
     fgh = _exact_fgh(G)
     steps = min(FAST_NEWTON_STEPS, max_iter)
-    x, F, _, iters, res, good = _local_newton(fgh, a, b, start, tol, steps)
-    x0 = x.copy()  # the continuation's footpoint
     n = a.size
     ok = np.zeros(n, dtype=bool)
     jumped = np.zeros(n, dtype=bool)
     second = np.full(n, np.inf)
     with np.errstate(all="ignore"):
-        delta = np.sqrt((x - a) ** 2 + (F - b) ** 2)
-    ig = np.flatnonzero(good & (delta > 0))
-    if ig.size == 0:
-        return ok, x, F, iters, res, jumped, second
-    q = np.stack([a[ig], b[ig]], axis=1)
-    slack = 1e-11 * delta[ig] ** 2  # the scan's tie rule: the continuation keeps a tie
-    ok[ig], seed, sec = ball_is_clear(table, h, q, delta[ig], x[ig], details=True,
-                                      exact=fgh, tol=slack)
-    second[ig] = sec
-    again = ~ok[ig] & np.isfinite(seed)
-    i2 = ig[again]
-    if i2.size:
-        x2, F2, _, it2, res2, good2 = _local_newton(fgh, a[i2], b[i2], seed[again], tol,
-                                                    steps)
-        with np.errstate(all="ignore"):
-            d2 = np.sqrt((x2 - a[i2]) ** 2 + (F2 - b[i2]) ** 2)
-        j = np.flatnonzero(good2 & (d2 > 0))
-        if j.size:
-            q2 = np.stack([a[i2[j]], b[i2[j]]], axis=1)
-            ok2, _, sec2 = ball_is_clear(table, h, q2, d2[j], x2[j], exact=fgh,
-                                         tol=1e-11 * d2[j] ** 2, details=True)
-            w, v = i2[j[ok2]], j[ok2]
-            x[w], F[w], res[w], ok[w], second[w] = x2[v], F2[v], res2[v], True, sec2[ok2]
-            jumped[w] = np.abs(x2[v] - x0[w]) > 1e-6 * (1.0 + np.abs(x0[w]))
-            iters[w] += it2[v]
-    return ok, x, F, iters, res, jumped, np.sqrt(second)
+        R = np.sqrt((start - a) ** 2 + (G.f(start) - b) ** 2)
+    smp = ball_samples(table, h, np.stack([a, b], axis=1), R)
+    if smp is None:
+        return ok, start, np.full(n, np.nan), np.zeros(n, np.int64), np.full(n, np.inf), \
+            jumped, second
+    idx = smp.idx
+    m = idx.size
+    near = smp.x[np.arange(m), np.argmin(smp.g, axis=1)]
+    x0 = np.concatenate([start, near])
+    aa, bb = np.concatenate([a, a[idx]]), np.concatenate([b, b[idx]])
+    xs, Fs, _, its, ress, goods = _local_newton(fgh, aa, bb, x0, tol, steps)
+    with np.errstate(all="ignore"):
+        ds = np.sqrt((xs - aa) ** 2 + (Fs - bb) ** 2)
+    goods &= ds > 0
+    x, F, iters, res = xs[:n].copy(), Fs[:n].copy(), its[:n].copy(), ress[:n].copy()
+    # per sampled row, the nearer of its two converged footpoints (the continuation's on a
+    # tie); rows whose continuation did not converge are left to the window scan
+    cont = goods[idx]
+    d1 = np.where(cont, ds[idx], np.inf)
+    d2 = np.where(goods[n:], ds[n:], np.inf)
+    take2 = cont & (d2 < d1 * (1 - 1e-12))
+    pick = np.where(take2, n + np.arange(m), idx)
+    jumped[idx] = take2 & (np.abs(xs[n:] - xs[idx]) > 1e-6 * (1.0 + np.abs(xs[idx])))
+    x[idx], F[idx], res[idx] = xs[pick], Fs[pick], ress[pick]
+    iters[idx] = np.where(take2, its[n:], its[idx])
+    rows = np.flatnonzero(cont)
+    if rows.size:
+        dp = ds[pick[rows]]
+        w = idx[rows]
+        # the scan's tie rule: the continuation keeps a tie (relative 1e-11)
+        ok[w], _, second[w] = ball_verdict(smp, rows, dp, x[w], exact=fgh,
+                                           tol=1e-11 * dp * dp)
+    return ok, x, F, iters, res, jumped & ok, np.sqrt(second)
 
 
 def _exact_1d(G, a, b, start, has_warm, resolution, tol, max_iter):

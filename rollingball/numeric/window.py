@@ -31,7 +31,7 @@ import numpy as np
 from rollingball import _budget
 
 __all__ = ["GridTable", "WindowMin", "minimize_in_windows", "minimize_on_grid", "polish",
-           "ball_is_clear"]
+           "ball_is_clear", "ball_samples", "ball_verdict", "BallSamples"]
 
 #: Upper bound on samples handled in one vectorised block.
 _BLOCK = 2_000_000
@@ -558,18 +558,47 @@ def ball_is_clear(table: GridTable, h: float, q: np.ndarray, r: np.ndarray,
     out = np.zeros(n, dtype=bool)
     seed = np.full(n, np.nan)
     second = np.full(n, np.inf)
-    if n == 0:
-        return (out, seed, second) if details else out
+    s = ball_samples(table, h, q, r, max_window)
+    if s is not None:
+        idx = s.idx
+        slack = np.broadcast_to(np.asarray(tol, dtype=float), (n,))[idx]
+        out[idx], seed[idx], second[idx] = ball_verdict(
+            s, np.arange(idx.size), r[idx], np.asarray(contact, dtype=float)[idx],
+            safety=safety, exact=exact, tol=slack)
+    return (out, seed, second) if details else out
+
+
+@dataclass(frozen=True, eq=False)
+class BallSamples:
+    r"""The samples of :math:`g_q(x) = (x - q_x)^2 + (f(x) - q_y)^2` on the grid over
+    :math:`|x - q_x| \le R` (and a spacing more each side) for the rows ``idx`` of a batch
+    (those whose window fits), one row of ``W`` samples each; by :func:`ball_samples`."""
+
+    idx: np.ndarray  #: (m,) the batch rows sampled
+    h: float  #: the spacing
+    klo: np.ndarray  #: (m,) first grid index of each row
+    qx: np.ndarray  #: (m,) centres
+    qy: np.ndarray  #: (m,)
+    x: np.ndarray  #: (m, W) sample abscissae k h
+    g: np.ndarray  #: (m, W) g_q
+    dg: np.ndarray  #: (m, W) g_q'
+
+
+def ball_samples(table: GridTable, h: float, q: np.ndarray, R: np.ndarray,
+                 max_window: int = 1024) -> BallSamples | None:
+    r"""Sample :math:`g_q` and :math:`g_q'` from the cached table over each ball's shadow
+    :math:`|x - q_x| \le R` (rows whose window is not finite, not positive or over
+    ``max_window`` samples are left out; None if none is left)."""
     qx, qy = q[:, 0], q[:, 1]
     with np.errstate(all="ignore"):
-        klo = np.floor((qx - r) / h) - 1.0
-        width = np.ceil((qx + r) / h) + 2.0 - klo
-    fits = np.isfinite(width) & (width <= max_window) & (r > 0) & np.isfinite(qy)
+        klo = np.floor((qx - R) / h) - 1.0
+        width = np.ceil((qx + R) / h) + 2.0 - klo
+    fits = np.isfinite(width) & (width <= max_window) & (R > 0) & np.isfinite(qy)
     idx = np.flatnonzero(fits)
     if idx.size == 0:
-        return (out, seed, second) if details else out
-    if idx.size < n:
-        qx, qy, r, klo, contact = qx[idx], qy[idx], r[idx], klo[idx], contact[idx]
+        return None
+    if idx.size < R.shape[0]:
+        qx, qy, klo = qx[idx], qy[idx], klo[idx]
     W = int(width[idx].max())
     m = idx.size
     k = klo.astype(np.int64)[:, None] + np.arange(W)
@@ -578,8 +607,20 @@ def ball_is_clear(table: GridTable, h: float, q: np.ndarray, r: np.ndarray,
     x = k * h
     u = x - qx[:, None]
     v = f - qy[:, None]
-    g = u * u + v * v
-    dg = 2.0 * (u + v * df)
+    return BallSamples(idx=idx, h=float(h), klo=klo, qx=qx, qy=qy, x=x, g=u * u + v * v,
+                       dg=2.0 * (u + v * df))
+
+
+def ball_verdict(s: BallSamples, rows: np.ndarray, r: np.ndarray, contact: np.ndarray, *,
+                 safety: float = 4.0, exact=None, tol: np.ndarray | float = 0.0):
+    """:func:`ball_is_clear`'s certificate on the sampled rows ``rows`` of ``s`` (indices
+    into ``s.idx``) for radii ``r`` (at most the sampled ``R``) and contacts ``contact``
+    (one per row): ``(clear, seed, second)`` per row."""
+    h = s.h
+    x, g, dg = s.x[rows], s.g[rows], s.dg[rows]
+    qx, qy, klo = s.qx[rows], s.qy[rows], s.klo[rows]
+    m, W = g.shape
+    second = np.full(m, np.inf)
     # the bound on each interval [j, j+1] (W - 1 of them)
     dd = np.abs(np.diff(dg, axis=1)) / h
     M = dd.copy()
@@ -614,33 +655,57 @@ def ball_is_clear(table: GridTable, h: float, q: np.ndarray, r: np.ndarray,
         rl, cl = np.nonzero(far_l & ~bad[:, None])
         rc, cc = np.nonzero(far_c & ~bad[:, None])
         if rl.size or rc.size:
-            rows = np.concatenate([rl, rc])
+            who = np.concatenate([rl, rc])
             lo = np.concatenate([np.maximum(cl - 1, 0), cc])
             hi = np.concatenate([np.minimum(cl + 1, W - 1), cc + 1])
             start = np.concatenate([cl, np.where(g[rc, cc] <= g[rc, cc + 1], cc, cc + 1)])
-            qxr, qyr = qx[rows], qy[rows]
-
-            def fgh(xx, i):
-                F, dF, d2F = exact(xx)
-                uu, vv = xx - qxr[i], F - qyr[i]
-                return uu * uu + vv * vv, 2 * (uu + vv * dF), 2 * (1 + dF * dF + vv * d2F)
-
-            pos = np.arange(rows.size)
-            xp, gv, sp, _ = polish(fgh, x[rows, lo], x[rows, hi], x[rows, start], pos)
-            slack = np.broadcast_to(np.asarray(tol, dtype=float), (n,))[idx][rows]
-            cut = ~(gv >= r2[rows] - slack)
-            bad[rows[cut]] = True
-            if details:
-                with np.errstate(invalid="ignore"):
-                    stat = np.abs(sp) <= 1e-8 * (np.abs(xp - qxr) + 1e-300)
-                sec = np.full(m, np.inf)
-                np.minimum.at(sec, rows, np.where(stat, gv, np.inf))
-                second[idx] = sec
-    out[idx] = ~bad
-    if not details:
-        return out
+            slack = np.broadcast_to(np.asarray(tol, dtype=float), (m,))[who]
+            xp, gv, sp, conv = _bracket_min(exact, qx[who], qy[who], x[who, lo], x[who, hi],
+                                            x[who, start], r2[who] - slack)
+            bad[who[~(conv & (gv >= r2[who] - slack))]] = True
+            with np.errstate(invalid="ignore"):
+                stat = conv & (np.abs(sp) <= 1e-8 * (np.abs(xp - qx[who]) + 1e-300))
+            np.minimum.at(second, who, np.where(stat, gv, np.inf))
     deep = np.where(inside & ~near_local, g, np.inf)
     j = np.argmin(deep, axis=1)
-    rows = np.arange(m)
-    seed[idx] = np.where(np.isfinite(deep[rows, j]), x[rows, j], np.nan)
-    return out, seed, second
+    ar = np.arange(m)
+    seed = np.where(np.isfinite(deep[ar, j]), x[ar, j], np.nan)
+    return ~bad, seed, second
+
+
+def _bracket_min(exact, qx, qy, lo, hi, x0, floor, steps: int = 40):
+    r"""The local minimum of :math:`g_q` in each bracket ``[lo, hi]`` by safeguarded Newton
+    (bisection where Newton leaves the bracket, shrunk by the sign of :math:`g_q'`, or
+    :math:`g_q'' \le 0`), to a step below rounding; a point with :math:`g_q <` ``floor``
+    ends the search at once (the ball is entered).  Returns ``(x, g, g', converged)``; a
+    row that entered the ball reads converged with its value below ``floor``."""
+    x = np.array(x0, dtype=float)
+    lo, hi = np.array(lo, dtype=float), np.array(hi, dtype=float)
+    n = x.size
+    gx, sx = np.full(n, np.inf), np.full(n, np.nan)
+    conv = np.zeros(n, dtype=bool)
+    act = np.arange(n)
+    eps = np.finfo(float).eps
+    with np.errstate(all="ignore"):
+        for _ in range(steps):
+            xa = x[act]
+            F, D, C = exact(xa)
+            u, v = xa - qx[act], F - qy[act]
+            g = u * u + v * v
+            dg = 2 * (u + v * D)
+            d2 = 2 * (1 + D * D + v * C)
+            gx[act], sx[act] = g, dg
+            la = np.where(dg < 0, xa, lo[act])
+            ra = np.where(dg > 0, xa, hi[act])
+            scale = np.maximum(1.0, np.abs(xa))
+            done = (g < floor[act]) | ((d2 > 0) & (np.abs(dg) <= 2 * eps * scale * d2)) \
+                | (ra - la <= 4 * eps * scale) | (dg == 0) | ~np.isfinite(g)
+            conv[act] = done & np.isfinite(g)
+            newton = xa - dg / d2
+            ok = (d2 > 0) & (newton > la) & (newton < ra)
+            x[act] = np.where(done, xa, np.where(ok, newton, 0.5 * (la + ra)))
+            lo[act], hi[act] = la, ra
+            act = act[~done]
+            if act.size == 0:
+                break
+    return x, gx, sx, conv
