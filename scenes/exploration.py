@@ -160,6 +160,13 @@ class Exploration(StoryboardScene):
                 v = (np.asarray(xy)[..., 1] - y0) / (y1 - y0) - 0.5
                 return np.stack([c[0] + u * size, c[1] + v * size, np.zeros_like(u)], -1)
 
+            def on_map(xy):
+                """Whether a point lies on the heat map: a large ball resting on a ring of
+                contacts around the bowl's bottom touches it beyond the domain (rho = 4: the
+                ring's radius is about 4 > 3), and a footpoint there is not drawn."""
+                xy = np.asarray(xy)
+                return bool(x0 <= xy[0] <= x1 and y0 <= xy[1] <= y1)
+
             trails = VGroup()
             heads = VGroup()
             hops = VGroup()  # contact jumps: dashed hops between footpoints, not paths
@@ -171,14 +178,15 @@ class Exploration(StoryboardScene):
                 heads.add(Dot(to_panel(tr.theta[0]), radius=0.045, color=colour))
                 for j in storyboard.contact_jumps(tr):
                     a, b = to_panel(tr.theta[j - 1]), to_panel(tr.theta[j])
-                    if np.linalg.norm(b - a) > 0.05:
+                    if np.linalg.norm(b - a) > 0.05 and on_map(tr.theta[j - 1]) and on_map(
+                            tr.theta[j]):
                         hop = DashedLine(a, b, color=colour, stroke_width=1.2, dash_length=0.05)
                         hops.add(hop.set_stroke(opacity=0.0))
                         hop_steps.append(int(j))
             starts = VGroup(*[Dot(to_panel(s), radius=0.03, color=PAL.CURVE) for s in d.starts])
 
             def grow(_m, runs=runs, trails=trails, heads=heads, to_panel=to_panel, hops=hops,
-                     hop_steps=hop_steps):
+                     hop_steps=hop_steps, on_map=on_map):
                 k = t.get_value()
                 i = int(np.floor(k))
                 for tr, vm, hd in zip(runs, trails, heads, strict=True):
@@ -190,7 +198,8 @@ class Exploration(StoryboardScene):
                     vm.set_points_as_corners(to_panel(np.vstack([path[: j + 1], cur[None, :]])))
                     # the head is the footpoint: at a step's end the engine's, no sliding
                     # between two contacts
-                    hd.move_to(to_panel(tr.theta[min(int(np.ceil(k - 1e-9)), T)]))
+                    foot = tr.theta[min(int(np.ceil(k - 1e-9)), T)]
+                    hd.move_to(to_panel(foot)).set_opacity(1.0 if on_map(foot) else 0.0)
                 for hop, j in zip(hops, hop_steps, strict=True):
                     hop.set_stroke(opacity=0.8 if k >= j else 0.0)
 
