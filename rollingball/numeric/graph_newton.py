@@ -60,7 +60,8 @@ def _accept(new, a, b, F, dF, h0, gn0, slope, t):
     return armijo | flat, ht
 
 
-def _newton(G: Landscape, a, b, theta0, *, tol=1e-12, max_iter=50, prune=None):
+def _newton(G: Landscape, a, b, theta0, *, tol=1e-12, max_iter=50, prune=None,
+            max_step=None):
     """Damped (safeguarded) Newton on h = g/2 from ``theta0``, vectorised over rows.
 
     Uses the Hessian :math:`I + \\nabla F\\nabla F^T + (F-b)\\nabla^2 F` where it is positive
@@ -75,7 +76,9 @@ def _newton(G: Landscape, a, b, theta0, *, tol=1e-12, max_iter=50, prune=None):
     once per iteration with the active rows, their iterates, :math:`g = 2h`, the Newton
     model's predicted drop of g, :math:`-\nabla h^T s`, whether the Hessian is positive
     definite and the undamped step :math:`s = -M^{-1}\nabla h`; the rows it masks stop
-    where they are (the caller records them).
+    where they are (the caller records them).  ``max_step`` (optional, (n,)): a cap on each
+    row's step length (a trust radius: a step of a seed far from its minimum is then cut
+    before the line search instead of by many halvings).
     """
     n, d = theta0.shape
     theta = theta0.copy()
@@ -134,6 +137,9 @@ def _newton(G: Landscape, a, b, theta0, *, tol=1e-12, max_iter=50, prune=None):
         # flat, degenerate minimum it crawls): stretch it by 2^k after k full such steps
         grow[ia] = np.where(pd, 1.0, grow[ia])
         step = step * grow[ia, None]
+        if max_step is not None:
+            ls = np.sqrt(np.sum(step * step, axis=-1))
+            step = step * np.minimum(1.0, max_step[ia] / np.maximum(ls, 1e-300))[:, None]
         # never leave the ball |theta - a| <= current distance (nearest points lie inside)
         dist = np.sqrt(2.0 * h0)
         new = th + step

@@ -28,6 +28,8 @@ RACE = 4.0
 #: ... or once, within a lattice spacing of the continuation (a strict minimum), its Newton
 #: step aims at the continuation: |theta + s - theta_w| <= MERGE |theta - theta_w|
 MERGE = 0.01
+#: a racing row's steps are at most STEP_CAP lattice spacings long
+STEP_CAP = 2.0
 
 
 def _lattice_seeds(G, a, b, U, h0, keep, max_window=1 << 14, min_across=16, max_refine=3,
@@ -162,7 +164,8 @@ def exact_nd(G, a, b, start, has_warm, resolution, tol, max_iter, keep=8):
             return cut
 
         t, F, _, itb, _, _ = _newton(G, a[ib], b[ib], seeds[ib, js], tol=tol,
-                                     max_iter=max_iter, prune=prune)
+                                     max_iter=max_iter, prune=prune,
+                                     max_step=STEP_CAP * hs[ib])
         v = np.sum((t - a[ib]) ** 2, axis=1) + (F - b[ib]) ** 2
         val[ib, js] = np.where(pruned, np.inf, v)
         th[ib, js] = t
