@@ -20,9 +20,13 @@ exact :func:`~rollingball.numeric.offset.upper_offset` decides).  The proofs are
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 
 from rollingball.numeric.offset_projection._common import REACH_TOL, TIE_TOL, OffsetGraph
+from rollingball.symbolic.compiled import vectorize
+from rollingball.symbolic.landscape import Landscape
 
 __all__ = ["nearest_on_offset_1d", "local_offset", "minimise_phi_local"]
 
@@ -71,12 +75,42 @@ class _Memo:
         self.out = np.insert(self.out, at, out[order], axis=0)
 
 
+_SLOPES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _slopes(L: Landscape):
+    """x -> (f'(x), f''(x)) of a 1-D loss, without the value the ascent does not use.
+
+    Its own compiled function of the gradient and Hessian, kept where it gives bit for bit the
+    numbers of ``value_grad_hess`` on a probe of 1000 points (else ``value_grad_hess``), so the
+    ascents are the same whichever is used.
+    """
+    fn = _SLOPES.get(L)
+    if fn is None:
+        def full(x):
+            _, g, h = L.value_grad_hess(x)
+            return g[..., 0], h[..., 0, 0]
+
+        fn = full
+        try:
+            own = vectorize(list(L.variables), [L.gradient[0], L.hessian[0, 0]], L.data)
+            lo, hi = (-10.0, 10.0) if L.domain is None else np.asarray(L.domain, float).ravel()
+            probe = np.concatenate([np.linspace(lo, hi, 500),
+                                    np.random.default_rng(0).uniform(lo, hi, 500)])
+            if all(np.array_equal(a, b, equal_nan=True)
+                   for a, b in zip(own(probe), full(probe), strict=True)):
+                fn = lambda x: tuple(own(x))  # noqa: E731
+        except Exception:  # noqa: BLE001 - any compile failure: the landscape's own
+            pass
+        _SLOPES[L] = fn
+    return fn
+
+
 def _newton_step(G, ua, ra, xa, ca):
     """One capped Newton step of the ascent of h(u) at ``ua``: (new u, the step, whether it
     moved u by more than rounding)."""
     sn, cs = np.sin(ua), np.cos(ua)
-    _, g, h = G.value_grad_hess(xa + ra * sn)
-    g, h = g[..., 0], h[..., 0, 0]
+    g, h = _slopes(G)(xa + ra * sn)
     d1 = ra * cs * g - ra * sn
     d2 = ra * ra * cs * cs * h - ra * sn * g - ra * cs
     with np.errstate(all="ignore"):
