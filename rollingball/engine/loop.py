@@ -469,7 +469,8 @@ def _run_ball(L, graph, solver: BallSolver, x, steps, lr_at, radius_at, rec, lo,
             pre = _screen(graph, tau, move, pt, rho_next[active], h)
             go = pre == 0
             ia = active[go]
-            th, pt, ce, move = th[go], pt[go], ce[go], move[go]
+            if ia.size < active.size:
+                th, pt, ce, move = th[go], pt[go], ce[go], move[go]
             with np.errstate(all="ignore"):
                 if ia.size == 0:
                     out = None
@@ -495,9 +496,14 @@ def _run_ball(L, graph, solver: BallSolver, x, steps, lr_at, radius_at, rec, lo,
                 if wide is not None:
                     code[(code == 0) & np.asarray(wide, dtype=bool)] = TOO_WIDE
                 good = code == 0
-                ig = ia[good]
-                rec.theta[t + 1, ig], rec.point[t + 1, ig] = th_n[good], pt_n[good]
-                rec.centre[t + 1, ig], rec.loss[t + 1, ig] = ce_n[good], fl[good]
+                if good.all():  # the common case: no copies
+                    ig = ia
+                    rec.theta[t + 1, ig], rec.point[t + 1, ig] = th_n, pt_n
+                    rec.centre[t + 1, ig], rec.loss[t + 1, ig] = ce_n, fl
+                else:
+                    ig = ia[good]
+                    rec.theta[t + 1, ig], rec.point[t + 1, ig] = th_n[good], pt_n[good]
+                    rec.centre[t + 1, ig], rec.loss[t + 1, ig] = ce_n[good], fl[good]
                 rec.iterations[t + 1, ia] = out.iterations
                 rec.proj_residual[t + 1, ia] = out.residual
                 rec.jumped[t + 1, ia] = out.jumped
@@ -505,14 +511,16 @@ def _run_ball(L, graph, solver: BallSolver, x, steps, lr_at, radius_at, rec, lo,
                 rec.offset_solve[t + 1, ia] = out.offset_solve
                 if out.other is not None:
                     other[ig] = out.other[good]
-                bad = ia[~good]
-                for k in (1, 2, 3, TOO_WIDE):
-                    rec.freeze(t + 1, bad[code[~good] == k], k)
+                if not good.all():
+                    bad = ia[~good]
+                    for k in (1, 2, 3, TOO_WIDE):
+                        rec.freeze(t + 1, bad[code[~good] == k], k)
             else:
                 ig = ia
-            stopped = active[~go]
-            for k in (2, TOO_WIDE):
-                rec.freeze(t + 1, stopped[pre[~go] == k], k)
+            if not go.all():
+                stopped = active[~go]
+                for k in (2, TOO_WIDE):
+                    rec.freeze(t + 1, stopped[pre[~go] == k], k)
             active = ig
         bar.update(t + 1)
 

@@ -119,7 +119,8 @@ from rollingball.numeric.window import (
 from rollingball.symbolic.landscape import Landscape
 from rollingball.symbolic.scales import projection_resolution
 
-__all__ = ["Projection", "project", "METHODS", "grid_table"]
+__all__ = ["Projection", "project", "METHODS", "grid_table",
+           "project_for_offset_1d"]
 
 #: The projection methods, default first.
 METHODS = ("exact", "newton", "paper")
@@ -458,7 +459,7 @@ def _local_newton(fgh, a, b, x0, tol, max_iter):
     return x, F, D, iters, res, good & conv
 
 
-def _fast_1d(G, table, h, a, b, start, tol, max_iter):
+def _fast_1d(G, table, h, a, b, start, tol, max_iter, rho=None):
     r"""The 1-D exact projection where it is cheap.  The samples of
     :math:`g(x) = (x - a)^2 + (f(x) - b)^2` over :math:`|x - a| \le R`,
     :math:`R = |\tilde c - (x_0, f(x_0))|` (the start is a graph point, so the answer lies
@@ -467,14 +468,23 @@ def _fast_1d(G, table, h, a, b, start, tol, max_iter):
     distance :math:`\delta`, is certified by
     :func:`~rollingball.numeric.window.ball_verdict` on those samples: the open ball
     :math:`B(\tilde c, \delta)` holds no graph point (the window scan's own bound, with the
-    answer known).  Returns ``(ok, x, F, iterations, residual, jumped, second)``
+    answer known).  Returns ``(ok, x, F, iterations, residual, jumped, second, clear)``
     (``jumped``: :math:`p` is not the continuation's footpoint; ``second``: the distance of
     the nearest other stationary point polished, inf if none); rows not ``ok`` are for the
-    window scan."""
+    window scan.
+
+    With radii ``rho`` (the offset step), where :math:`\tilde c = p + \delta\nu(p)` lies
+    above the graph the verdict is taken on the larger ball :math:`B(q, r)`,
+    :math:`r = \max(\delta, \rho)`, :math:`q = p + r\nu(p)`, which holds both
+    :math:`B(\tilde c, \delta)` and :math:`B(p + \rho\nu, \rho)` (balls on one normal ray,
+    tangent at :math:`p`): one certificate proves the footpoint global *and*
+    :math:`p + \rho\nu(p)` reachable (``clear``; tolerance the smaller of the tie rule's and
+    the reachability test's).  Where it fails the plain verdict runs."""
     fgh = _exact_fgh(G)
     steps = min(FAST_NEWTON_STEPS, max_iter)
     n = a.size
     ok = np.zeros(n, dtype=bool)
+    clear = np.zeros(n, dtype=bool)
     jumped = np.zeros(n, dtype=bool)
     second = np.full(n, np.inf)
     with np.errstate(all="ignore"):
@@ -482,13 +492,25 @@ def _fast_1d(G, table, h, a, b, start, tol, max_iter):
     smp = ball_samples(table, h, np.stack([a, b], axis=1), R)
     if smp is None:
         return ok, start, np.full(n, np.nan), np.zeros(n, np.int64), np.full(n, np.inf), \
-            jumped, second
+            jumped, second, clear
     idx = smp.idx
     m = idx.size
-    near = smp.x[np.arange(m), np.argmin(smp.g, axis=1)]
+    # the nearest sample, moved to the secant root of g' on its interval (a start within
+    # O(h^2) of the minimum there: Newton needs fewer steps)
+    ar = np.arange(m)
+    jn = np.argmin(smp.g, axis=1)
+    Wd = smp.g.shape[1]
+    dj = smp.dg[ar, jn]
+    jo = np.clip(np.where(dj < 0, jn + 1, jn - 1), 0, Wd - 1)
+    do = smp.dg[ar, jo]
+    xj, xo = smp.x[ar, jn], smp.x[ar, jo]
+    with np.errstate(all="ignore"):
+        sec = xj - dj * (xo - xj) / (do - dj)
+    lo_, hi_ = np.minimum(xj, xo), np.maximum(xj, xo)
+    near = np.where((dj * do < 0) & (sec > lo_) & (sec < hi_), sec, xj)
     x0 = np.concatenate([start, near])
     aa, bb = np.concatenate([a, a[idx]]), np.concatenate([b, b[idx]])
-    xs, Fs, _, its, ress, goods = _local_newton(fgh, aa, bb, x0, tol, steps)
+    xs, Fs, Ds, its, ress, goods = _local_newton(fgh, aa, bb, x0, tol, steps)
     with np.errstate(all="ignore"):
         ds = np.sqrt((xs - aa) ** 2 + (Fs - bb) ** 2)
     goods &= ds > 0
@@ -504,25 +526,53 @@ def _fast_1d(G, table, h, a, b, start, tol, max_iter):
     x[idx], F[idx], res[idx] = xs[pick], Fs[pick], ress[pick]
     iters[idx] = np.where(take2, its[n:], its[idx])
     rows = np.flatnonzero(cont)
+    if rho is not None and rows.size:
+        w = idx[rows]
+        dp, Dp = ds[pick[rows]], Ds[pick[rows]]
+        with np.errstate(all="ignore"):
+            nrm = 1.0 / np.sqrt(1.0 + Dp * Dp)
+            nx, ny = -Dp * nrm, nrm
+            up = (a[w] - x[w]) * nx + (b[w] - F[w]) * ny > 0  # c~ above the graph at p
+            r = np.maximum(dp, rho[w])
+            q = np.stack([x[w] + r * nx, F[w] + r * ny], axis=1)
+        big = ball_samples(table, h, q[up], r[up])
+        if big is not None:
+            sel = np.flatnonzero(up)[big.idx]
+            ws = w[sel]
+            # slack on the distance: the tie rule's 5e-12 delta and the reachability
+            # test's REACH_TOL (1 + |q_y|) = 1e-11 (1 + |q_y|), the smaller
+            s_ = np.minimum(5e-12 * dp[sel], 1e-11 * (1 + np.abs(q[sel, 1])))
+            ok2, _, sec2 = ball_verdict(big, np.arange(sel.size), r[sel], x[ws], exact=fgh,
+                                        tol=2 * r[sel] * s_, hint=xs[ws])
+            ok[ws[ok2]] = clear[ws[ok2]] = True
+            second[ws[ok2]] = np.where(dp[sel][ok2] >= rho[ws[ok2]], sec2[ok2], np.inf)
+            rows = rows[~ok[w]]
     if rows.size:
         dp = ds[pick[rows]]
         w = idx[rows]
         # the scan's tie rule: the continuation keeps a tie (relative 1e-11)
+        # a jump's other local footpoint is the continuation's: its polish starts there
         ok[w], _, second[w] = ball_verdict(smp, rows, dp, x[w], exact=fgh,
-                                           tol=1e-11 * dp * dp)
-    return ok, x, F, iters, res, jumped & ok, np.sqrt(second)
+                                           tol=1e-11 * dp * dp, hint=xs[w])
+    return ok, x, F, iters, res, jumped & ok, np.sqrt(second), clear
 
 
 def _exact_1d(G, a, b, start, has_warm, resolution, tol, max_iter):
     r"""The certified 1-D projection: the fast path (:func:`_fast_1d`) where it certifies,
     the window scan (:func:`_scan_1d`) for the other rows."""
+    return _exact_1d_reach(G, a, b, start, has_warm, resolution, tol, max_iter)[0]
+
+
+def _exact_1d_reach(G, a, b, start, has_warm, resolution, tol, max_iter, rho=None):
+    """:func:`_exact_1d`, and with ``rho`` also the rows whose :math:`p + \rho\nu(p)` the
+    fast path proved reachable: ``(Projection, clear)``."""
     n = a.shape[0]
     h = _grid_spacing(G, resolution)
     table = _grid_table(G, h)
-    ok, x, F, iters, res, jumped, second = _fast_1d(G, table, h, a[:, 0], b, start[:, 0],
-                                                    tol, max_iter)
+    ok, x, F, iters, res, jumped, second, clear = _fast_1d(
+        G, table, h, a[:, 0], b, start[:, 0], tol, max_iter, rho=rho)
     if not ok.any():
-        return _scan_1d(G, a, b, start, has_warm, resolution, tol, max_iter)
+        return _scan_1d(G, a, b, start, has_warm, resolution, tol, max_iter), np.zeros(n, bool)
     out = _finish(G, a, b, x[:, None], F, iters, res, jumped & has_warm, ok.copy(), second,
                   too_wide=np.zeros(n, bool))
     rest = np.flatnonzero(~ok)
@@ -531,7 +581,42 @@ def _exact_1d(G, a, b, start, has_warm, resolution, tol, max_iter):
         for name in ("theta", "point", "distance", "iterations", "residual", "jumped",
                      "certified", "second", "too_wide"):
             getattr(out, name)[rest] = getattr(sub, name)
-    return out
+    return out, clear
+
+
+def project_for_offset_1d(landscape: Landscape, candidates: np.ndarray, warm: np.ndarray,
+                          rho: np.ndarray, resolution: float | None = None,
+                          tol: float = 1e-12, max_iter: int = 50
+                          ) -> tuple[Projection, np.ndarray]:
+    r"""The exact 1-D projection of an offset step's candidates (as
+    ``project(landscape, candidates, warm=warm, resolution=resolution)``), and per candidate
+    whether :math:`c' = p + \rho\,\nu(p)` was proved reachable on the way
+    (:math:`d_\Gamma(c') \ge \rho - 10^{-11}(1 + |c'_y|)`; False proves nothing).
+
+    .. math::  B(\tilde c, \delta) \cup B(c', \rho) \subset B(q, r),\qquad
+               r = \max(\delta, \rho),\ q = p + r\,\nu(p)
+               \quad (\tilde c = p + \delta\nu(p)\ \text{above the graph}),
+
+    so one certificate of the fast path (:func:`_fast_1d`) on :math:`B(q, r)` gives both.
+
+    Args:
+        landscape: the 1-D loss (its graph, already scaled).
+        candidates: ``(N, 2)``.
+        warm: ``(N, 1)`` starts.
+        rho: ``(N,)`` radii.
+        resolution, tol, max_iter: as :func:`project`.
+
+    Returns:
+        ``(Projection, clear)``.
+    """
+    L, c, warm = _check(landscape, candidates, "exact", warm, resolution, 0.05, 20, 1.0)
+    if L.dim != 1:
+        raise ValueError(f"project_for_offset_1d is 1-D only; this loss is {L.dim}-D")
+    rho = np.asarray(rho, dtype=float)
+    if rho.shape != (c.shape[0],):
+        raise ValueError(f"rho must have shape ({c.shape[0]},), got {rho.shape}")
+    return _exact_1d_reach(L, c[:, :1], c[:, 1], warm, True, resolution, tol, max_iter,
+                           rho=rho)
 
 
 def _scan_1d(G, a, b, start, has_warm, resolution, tol, max_iter):

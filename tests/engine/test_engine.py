@@ -349,8 +349,8 @@ def test_rbo_fast_paths_keep_the_exact_path_step_by_step():
     fast = roll(BUMPY, x0, radius=0.5, lr=1e-2, steps=12)
     saved = proj._fast_1d, op.reachable_1d
     try:
-        proj._fast_1d = lambda G, t, h, a, *args: (np.zeros(a.size, bool),) + (None,) * 6
-        op.reachable_1d = lambda graph, c, rr, th: np.zeros(rr.size, bool)
+        proj._fast_1d = lambda G, t, h, a, *args, **kw: (np.zeros(a.size, bool),) + (None,) * 7
+        op.reachable_1d = lambda graph, c, rr, th, hint=None: np.zeros(rr.size, bool)
         slow = roll(BUMPY, x0, radius=0.5, lr=1e-2, steps=12)
     finally:
         proj._fast_1d, op.reachable_1d = saved

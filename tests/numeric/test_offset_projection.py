@@ -145,8 +145,8 @@ def test_offset_step_with_the_fast_paths_equals_the_general_path():
         fast = project_onto_offset(g, cand, r, warm=place.theta, known=place.centre)
         saved = proj._fast_1d, op.reachable_1d
         try:
-            proj._fast_1d = lambda G, t, h, a, *args: (np.zeros(a.size, bool),) + (None,) * 6
-            op.reachable_1d = lambda graph, c, rr, th: np.zeros(rr.size, bool)
+            proj._fast_1d = lambda G, t, h, a, *args, **kw: (np.zeros(a.size, bool),) + (None,) * 7
+            op.reachable_1d = lambda graph, c, rr, th, hint=None: np.zeros(rr.size, bool)
             slow = project_onto_offset(g, cand, r, warm=place.theta, known=place.centre)
         finally:
             proj._fast_1d, op.reachable_1d = saved

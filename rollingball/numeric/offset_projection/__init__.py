@@ -43,7 +43,7 @@ from rollingball.numeric.offset_projection.contacts import (
 )
 from rollingball.numeric.offset_projection.fallback import nearest_on_offset_simplex
 from rollingball.numeric.offset_projection.reachable import reachable_1d
-from rollingball.numeric.projection import Projection
+from rollingball.numeric.projection import Projection, project_for_offset_1d
 
 __all__ = ["OffsetGraph", "OffsetStep", "OffsetPoint", "project_onto_offset",
            "project_onto_graph", "nearest_on_offset", "project_polyhedron", "other_width",
@@ -139,7 +139,13 @@ def project_onto_offset(graph: OffsetGraph, cand: np.ndarray, rho: np.ndarray,
     """
     d = graph.d
     n = cand.shape[0]
-    pr = graph.project(cand, warm)
+    clear = None
+    if d == 1 and dict(graph.step) == {"method": "exact"}:
+        # 1-D exact: the fast path proves most footpoints global and reachable at once
+        pr, clear = project_for_offset_1d(graph.landscape, cand, warm, rho,
+                                          resolution=graph.resolution)
+    else:
+        pr = graph.project(cand, warm)
     theta_p = np.asarray(pr.theta, dtype=float).reshape(n, d)
     p = np.asarray(pr.point, dtype=float).reshape(n, d + 1)
     c = p + rho[:, None] * graph.normal(theta_p)
@@ -152,11 +158,13 @@ def project_onto_offset(graph: OffsetGraph, cand: np.ndarray, rho: np.ndarray,
     delta = np.asarray(pr.distance, dtype=float)
     above = cand[:, d] >= p[:, d]
     need = (rho > 0) & np.all(np.isfinite(c), axis=1) & ~(above & (delta >= rho))
+    if clear is not None:
+        need &= ~clear
     if d == 1 and np.any(need):
         # 1-D: the cached-grid certificate clears most balls at once (reachable.py); only
         # the others take the exact projection of c'
         iq = np.flatnonzero(need)
-        need[iq[reachable_1d(graph, c[iq], rho[iq], theta_p[iq, 0])]] = False
+        need[iq[reachable_1d(graph, c[iq], rho[iq], theta_p[iq, 0], hint=warm[iq, 0])]] = False
     ip = np.flatnonzero(need)
     if ip.size == 0:
         return out

@@ -40,7 +40,7 @@ MAX_WINDOW = 1024
 
 
 def reachable_1d(graph: OffsetGraph, centre: np.ndarray, rho: np.ndarray,
-                 contact: np.ndarray) -> np.ndarray:
+                 contact: np.ndarray, hint: np.ndarray | None = None) -> np.ndarray:
     r"""Per ball: certified reachable, :math:`d_\Gamma(c') \ge \rho - \text{REACH\_TOL}
     (1 + |c'_y|)` (module docstring); False proves nothing.
 
@@ -52,6 +52,8 @@ def reachable_1d(graph: OffsetGraph, centre: np.ndarray, rho: np.ndarray,
         centre: ``(n, 2)`` the centres :math:`c' = p' + \rho\nu(p')`.
         rho: ``(n,)`` radii, > 0.
         contact: ``(n,)`` :math:`p'_x`, the footpoints the centres were built on.
+        hint: ``(n,)`` the previous footpoints (optional): where the graph comes near the ball
+            again there (a ball resting across a valley) the exact polish starts at it.
 
     Returns:
         ``(n,)`` bool.
@@ -84,4 +86,4 @@ def reachable_1d(graph: OffsetGraph, centre: np.ndarray, rho: np.ndarray,
 
     slack = 2 * rho * REACH_TOL * (1 + np.abs(centre[:, 1]))
     return ball_is_clear(table, h, centre, rho, np.asarray(contact, dtype=float),
-                         max_window=MAX_WINDOW, exact=exact, tol=slack)
+                         max_window=MAX_WINDOW, exact=exact, tol=slack, hint=hint)
