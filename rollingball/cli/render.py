@@ -36,6 +36,7 @@ from __future__ import annotations
 import argparse
 import configparser
 import importlib
+import logging
 import math
 import os
 import shutil
@@ -112,6 +113,7 @@ def render_scene(
     baselines: tuple[str, ...] | None = None,
     fps: int | None = None,
     resolution: tuple[int, int] | None = None,
+    slides: bool = False,
     **options: Any,
 ) -> Path:
     r"""Render scene ``name`` and return the path of the file written.
@@ -140,6 +142,9 @@ def render_scene(
         fps: frames per second (default: the quality's; GIF: :data:`GIF_FPS`).
         resolution: ``(width, height)`` in pixels (default: the quality's; GIF:
             :data:`GIF_RESOLUTION`).
+        slides: write the scene's slide deck instead (manim-slides, the ``slides`` extra;
+            :mod:`rollingball.scenes.slides`): ``<name>Slide.json`` and one video per slide
+            in the folder ``out`` (default ``./slides``); returns the JSON's path.
         **options: scene options (``loss``, ``radius``, ``lr``, ``steps``, ``starts``,
             ``duration``, ``extra``), checked before anything renders.
 
@@ -155,10 +160,14 @@ def render_scene(
     if fmt not in FORMATS:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}, got {fmt!r}")
     _check_at(at, fmt)
+    _check_slides(slides, fmt, at, still, preview)
     overrides = {k: v for k, v in options.items() if v is not None}
     overrides, fps, resolution = _checked(name, fmt, overrides, theme, font_scale, baselines,
                                           fps, resolution)
     _, file_cfg = project_config(config_file)
+    if slides:
+        return _render_deck(name, overrides, _layered(file_cfg, quality, fmt, fps, resolution,
+                                                      progress), out or out_dir)
     if out is not None:
         target = Path(out).with_suffix(f".{fmt}")
     else:  # the manim.cfg's media_dir, as for plain manim, else ./media
@@ -209,6 +218,38 @@ def render_scene(
     if preview:
         preview_file(target, file_cfg)
     return target
+
+
+def _check_slides(slides: bool, fmt: str, at, still: bool, preview: bool) -> None:
+    if slides and (fmt != "mp4" or at is not None or still or preview):
+        raise ValueError("--slides writes a slide deck (its videos and JSON): it takes no "
+                         "--format, --at, --still or --preview")
+
+
+def _render_deck(name: str, overrides: dict, cfg: dict, out: str | Path | None) -> Path:
+    """The slide deck of scene ``name`` written to the folder ``out`` (default ``./slides``):
+    ``<name>Slide.json`` and its videos; Manim's own files in a temporary folder."""
+    scenes_dir()  # a clear error when the package is missing
+    try:
+        decks = importlib.import_module("rollingball.scenes.slides").SLIDES
+    except ImportError as exc:  # the slides extra is missing: its own one-line message
+        raise ValueError(str(exc).split(";")[0]) from None
+    from manim import tempconfig  # Manim (the anim extra) is imported only to render
+
+    folder = Path(out or "slides")
+    deck = type(f"{name}Slide", (decks[name],), {"options": overrides})
+    log = logging.getLogger("manim-slides")  # its "Generated N slides" lines: not when quiet
+    level = log.level
+    if cfg.get("progress_bar") == "none":
+        log.setLevel(logging.WARNING)
+    try:
+        with tempfile.TemporaryDirectory(prefix="rollingball-slides-") as tmp:
+            with tempconfig({**cfg, "media_dir": tmp, "disable_caching": True, "format": "mp4",
+                             "preview": False}):
+                deck(output_folder=folder).render()
+    finally:
+        log.setLevel(level)
+    return folder / f"{name}Slide.json"
 
 
 def _check_at(at: float | None, fmt: str) -> None:
@@ -472,6 +513,10 @@ def register(sub) -> None:
                         "manim.cfg's media_dir or ./media)")
     p.add_argument("--still", action="store_true", help="also save the last frame as PNG")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.add_argument("--slides", action="store_true",
+                   help="write the scene's slide deck (manim-slides, the slides extra) to the "
+                        "folder --out (default ./slides): a pause at each beat; then "
+                        "manim-slides present|convert SCENESlide --folder DIR")
     p.set_defaults(handler=main)
 
 
@@ -484,6 +529,7 @@ def main(args: argparse.Namespace) -> int:
     _checked(args.scene, args.fmt, {k: v for k, v in options.items() if v is not None},
              **style)  # one-line errors before anything is printed
     _check_at(args.at, args.fmt)
+    _check_slides(args.slides, args.fmt, args.at, args.still, args.preview)
     cfg_path, _ = project_config(args.config_file)
     suffix = Path(args.out).suffix.lower().lstrip(".") if args.out else ""
     if suffix and suffix != args.fmt:
@@ -494,13 +540,14 @@ def main(args: argparse.Namespace) -> int:
         how = f"{args.quality or 'low'} quality" if cfg_path is None or args.quality else \
             f"settings of {cfg_path}"
         at = f" at {args.at:g} s" if args.at is not None else ""
-        print(f"rollingball: rendering {args.scene} ({how}, {args.fmt}{at})...",
+        what = "slide deck" if args.slides else args.fmt
+        print(f"rollingball: rendering {args.scene} ({how}, {what}{at})...",
               file=sys.stderr, flush=True)
     t0 = time.perf_counter()
     path = render_scene(args.scene, quality=args.quality, fmt=args.fmt, out=args.out,
                         still=args.still, progress=False if args.quiet else None, at=args.at,
-                        preview=args.preview, config_file=args.config_file, **style,
-                        **options)
+                        preview=args.preview, config_file=args.config_file, slides=args.slides,
+                        **style, **options)
     print(path)
     if args.still and args.fmt != "png":
         print(path.with_suffix(".png"))

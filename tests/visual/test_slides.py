@@ -9,6 +9,7 @@ import importlib
 import inspect
 import json
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,7 +17,7 @@ import pytest
 pytest.importorskip("manim")
 
 import av  # noqa: E402  (with Manim: its video library)
-from manim import Scene, ThreeDScene, tempconfig  # noqa: E402
+from manim import ManimColor, Scene, ThreeDScene, tempconfig  # noqa: E402
 
 from rollingball import storyboard  # noqa: E402
 from rollingball.cli.render import load_scene  # noqa: E402
@@ -130,3 +131,29 @@ def test_update_step_deck_has_a_slide_per_beat_and_is_the_plain_scene(_low_quali
     assert sum(_frames(f) for f in files) == _frames(plain_movie)
     assert np.array_equal(deck.renderer.get_frame(), plain_frame)
     assert issubclass(type(deck), Scene) and not issubclass(type(plain), BaseSlide)
+
+
+@pytest.mark.render
+def test_render_command_writes_a_deck_with_the_options_given(_low_quality, capsys):
+    """``rollingball render SCENE --slides``: the flags reach the deck (a light theme), the
+    deck lands in --out (Manim's files in a temporary folder), and a video flag with --slides
+    is a one-line error."""
+    from rollingball.cli import main as cli
+
+    tmp = _low_quality
+    out = tmp / "deck"
+    assert cli(["render", "Ironing", "--slides", "--out", str(out), "--radius", "0.1", "0.4",
+                "--duration", "0.2", "--fps", "4", "--theme", "light", "--quiet"]) == 0
+    path = out / "IroningSlide.json"
+    out_lines = capsys.readouterr().out.splitlines()
+    assert out_lines[-1] == str(path) and "Generated" not in "".join(out_lines)  # quiet
+    config = json.loads(path.read_text())
+    beats = list(slides.SLIDES["Ironing"].beats)
+    assert [s["notes"] for s in config["slides"]] == ["", *beats]
+    assert ManimColor(config["background_color"]).to_hex().lower() == "#ffffff"  # light
+    assert config["resolution"] == [854, 480]
+    assert all(Path(s["file"]).is_relative_to(out) and Path(s["file"]).is_file()
+               for s in config["slides"])
+    assert [p.name for p in tmp.iterdir()] == ["deck"]  # Manim's files were temporary
+    assert cli(["render", "Ironing", "--slides", "--format", "gif"]) == 2
+    assert "--slides writes a slide deck" in capsys.readouterr().err
