@@ -15,11 +15,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import rollingball.numeric.offset_projection.branches as br
 from rollingball import Landscape
 from rollingball.numeric.offset import upper_offset
 from rollingball.numeric.offset_projection import OffsetGraph
 from rollingball.numeric.offset_projection.branches import (
     _branches,
+    _Memo,
+    _slopes,
     local_offset,
     nearest_on_offset_1d,
 )
@@ -111,6 +114,87 @@ def test_branches_are_values_of_the_sup_and_the_best_reaches_the_exact_offset(sp
     np.testing.assert_allclose(v[:, 0], off.value, rtol=0, atol=1e-12)
     best, qb, *_ = local_offset(g, x, r, seeds)
     np.testing.assert_allclose(best, off.value, rtol=0, atol=1e-12)
+
+
+def _plain_ascent(L, x, rho, q0, cap, iters=30):
+    """The branch ascent as first written (commit f1e0d64): every point, lock-step, every
+    iteration one value_grad_hess; the reference for the run-ahead and the memo."""
+    u = np.arcsin(np.clip((q0 - x) / rho, -1.0, 1.0))
+    active = np.flatnonzero(np.isfinite(u))
+    for _ in range(iters):
+        if active.size == 0:
+            break
+        ua, ra, xa = u[active], rho[active], x[active]
+        sn, cs = np.sin(ua), np.cos(ua)
+        _, g, h = L.value_grad_hess(xa + ra * sn)
+        g, h = g[:, 0], h[:, 0, 0]
+        d1 = ra * cs * g - ra * sn
+        d2 = ra * ra * cs * cs * h - ra * sn * g - ra * cs
+        with np.errstate(all="ignore"):
+            step = np.where(d2 < 0, -d1 / d2, np.sign(d1) * cap[active])
+        step = np.clip(np.where(np.isfinite(step), step, 0.0), -cap[active], cap[active])
+        un = np.clip(ua + step, -np.pi / 2, np.pi / 2)
+        moved = np.abs(un - ua)
+        u[active] = un
+        active = active[moved > 8 * np.finfo(float).eps * (1.0 + np.abs(un))]
+    q = x + rho * np.sin(u)
+    f, g = L.value_and_grad(q)
+    return f + rho * np.cos(u), q, g[..., 0]
+
+
+def _starts(spec, rho, n=300, seed=3):
+    """Points and seeds: inside the ball, beyond its edge (crawlers), repeated, and NaN."""
+    rng = np.random.default_rng(seed)
+    x = np.repeat(rng.uniform(0.0, 3.0, n // 3), 3)
+    q0 = x + rho * np.concatenate([rng.uniform(-1, 1, n // 3), rng.uniform(1, 3, n // 3),
+                                   -rng.uniform(1, 3, n // 3)])
+    q0[::37] = np.nan
+    return x, np.full(x.size, rho), q0
+
+
+@pytest.mark.parametrize("spec,rho", [("weierstrass_like:n=100", 0.1), ("bumpy_bowl", 0.5),
+                                      ("log(1 + 100*x^2) + x/10", 0.2)])
+@pytest.mark.parametrize("ahead", [1, 3, 32])
+def test_run_ahead_and_memo_are_bit_for_bit_the_plain_ascent(spec, rho, ahead, monkeypatch):
+    g = _graph(spec)
+    x, r, q0 = _starts(spec, rho)
+    want = _plain_ascent(g.landscape, x, r, q0, np.minimum(g.offset_res / r, 0.5))
+    monkeypatch.setattr(br, "RUN_AHEAD", ahead)
+    memo = _Memo()
+    first = _branches(g, x, r, q0, memo=memo)
+    again = _branches(g, x[::-1], r[::-1], q0[::-1], memo=memo)  # all looked up
+    for a, b, c in zip(want, first, again, strict=True):
+        np.testing.assert_array_equal(a, b)
+        np.testing.assert_array_equal(a[::-1], c)
+    u0 = np.arcsin(np.clip((q0 - x) / r, -1.0, 1.0))
+    starts = np.unique(np.stack([x, r, u0], axis=1).view(np.uint64), axis=0).shape[0]
+    assert memo.hash.size == starts < x.size  # each distinct start ascended once
+
+
+def test_slopes_are_value_grad_hess_and_fall_back_to_it(monkeypatch):
+    L = Landscape("weierstrass_like:n=30")
+    x = np.linspace(-2.0, 6.0, 999)
+    _, g, h = L.value_grad_hess(x)
+    for a, b in zip(_slopes(L)(x), (g[:, 0], h[:, 0, 0]), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("no compiler")
+
+    monkeypatch.setattr(br, "vectorize", broken)
+    L2 = Landscape("sin(3*x) + x^2/4")
+    _, g, h = L2.value_grad_hess(x)
+    for a, b in zip(_slopes(L2)(x), (g[:, 0], h[:, 0, 0]), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_memo_hash_collisions_are_misses():
+    memo = _Memo()
+    bits = np.array([[1, 2, 3]], dtype=np.uint64)
+    memo.add(bits, np.array([7], dtype=np.uint64), np.array([[1.0, 2.0, 3.0]]))
+    assert memo.find(bits, np.array([7], dtype=np.uint64))[0] == 0
+    other = np.array([[1, 2, 4]], dtype=np.uint64)  # same hash, other start: not found
+    assert memo.find(other, np.array([7], dtype=np.uint64))[0] == -1
 
 
 def _capture(out: str) -> None:  # pragma: no cover - run by hand at the reference commit
