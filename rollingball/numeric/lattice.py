@@ -228,26 +228,31 @@ def lattice_minima(lat: Lattice, a: np.ndarray, b: np.ndarray, U: np.ndarray, ke
         gv = np.where(need, dx2 + (vals - b[sl].reshape((nc,) + (1,) * d)) ** 2, np.inf)
         gin = np.where(inner, gv, np.inf)
         best[sl] = np.min(gin.reshape(nc, -1), axis=1)
-        loc = inner.copy()
-        csum = np.zeros(gv.shape)
-        dsum = np.zeros(gv.shape)
+        # discrete local minima: no axis neighbour lower (the box's edges lie outside the
+        # disk, so every disk point has its neighbours)
+        loc = inner & np.isfinite(gv)
         for j in range(1, d + 1):
-            prev = np.full(gv.shape, np.inf)
-            nxt = np.full(gv.shape, np.inf)
-            src = [slice(None)] * (d + 1)
-            dst = [slice(None)] * (d + 1)
-            src[j], dst[j] = slice(0, -1), slice(1, None)
-            prev[tuple(dst)] = gv[tuple(src)]
-            nxt[tuple(src)] = gv[tuple(dst)]
-            loc &= (gv <= prev) & (gv <= nxt)
+            up = tuple(slice(1, None) if i == j else slice(None) for i in range(d + 1))
+            dn = tuple(slice(0, -1) if i == j else slice(None) for i in range(d + 1))
+            loc[up] &= gv[up] <= gv[dn]
+            loc[dn] &= gv[dn] <= gv[up]
+        # their cell estimates, at the minima only
+        gf = gv.reshape(nc, -1)
+        r, ix = np.nonzero(loc.reshape(nc, -1))
+        g0 = gf[r, ix]
+        csum = np.zeros(r.size)
+        dsum = np.zeros(r.size)
+        for j in range(d):
+            stride = m ** (d - 1 - j)
+            prev, nxt = gf[r, ix - stride], gf[r, ix + stride]
+            cj = prev + nxt - 2.0 * g0
+            csum += cj
             with np.errstate(invalid="ignore", divide="ignore"):
-                cj = prev + nxt - 2.0 * gv
-                csum = csum + cj
-                dsum = dsum + np.where(cj > 0, (nxt - prev) ** 2 / (8.0 * cj), 0.0)
-        with np.errstate(invalid="ignore"):
-            low = gv - (0.25 * d if curv is None else curv) * csum - par * dsum
-            near = np.maximum(np.sqrt(dx2) - np.sqrt(d) * h, 0.0) ** 2
-            low = np.where(loc & np.isfinite(gv), np.maximum(low, near), np.inf)
+                dsum += np.where(cj > 0, (nxt - prev) ** 2 / (8.0 * cj), 0.0)
+        near = np.maximum(np.sqrt(dx2.reshape(nc, -1)[r, ix]) - np.sqrt(d) * h, 0.0) ** 2
+        est = np.maximum(g0 - (0.25 * d if curv is None else curv) * csum - par * dsum, near)
+        low = np.full(gf.shape, np.inf)
+        low[r, ix] = est
         low = low.reshape(nc, -1)
         j = np.argpartition(low, k - 1, axis=1)[:, :k]
         points[sl] = (c[:, None, :] + offsets[j]) * h
