@@ -516,13 +516,21 @@ def _fast_1d(G, table, h, a, b, start, tol, max_iter, rho=None):
     goods &= ds > 0
     x, F, iters, res = xs[:n].copy(), Fs[:n].copy(), its[:n].copy(), ress[:n].copy()
     # per sampled row, the nearer of its two converged footpoints (the continuation's on a
-    # tie); rows whose continuation did not converge are left to the window scan
+    # tie); where the continuation did not converge with full steps (g'' <= 0 at the start,
+    # say) the sample's footpoint stands alone, and the damped continuation
+    # (graph_newton._newton_scalar, on the exact graph) says whether it is a jump
     cont = goods[idx]
     d1 = np.where(cont, ds[idx], np.inf)
     d2 = np.where(goods[n:], ds[n:], np.inf)
-    take2 = cont & (d2 < d1 * (1 - 1e-12))
+    take2 = goods[n:] & (d2 < d1 * (1 - 1e-12))
     pick = np.where(take2, n + np.arange(m), idx)
-    jumped[idx] = take2 & (np.abs(xs[n:] - xs[idx]) > 1e-6 * (1.0 + np.abs(xs[idx])))
+    ref = xs[idx].copy()
+    lone = take2 & ~cont
+    if lone.any():
+        il = idx[lone]
+        ref[lone] = _newton_scalar(fgh, a[il], b[il], start[il], tol=tol, max_iter=max_iter)[0]
+    jumped[idx] = take2 & (np.abs(xs[n:] - ref) > 1e-6 * (1.0 + np.abs(ref)))
+    cont = cont | take2
     x[idx], F[idx], res[idx] = xs[pick], Fs[pick], ress[pick]
     iters[idx] = np.where(take2, its[n:], its[idx])
     rows = np.flatnonzero(cont)
