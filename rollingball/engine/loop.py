@@ -65,8 +65,16 @@ graph point lies inside it).  The engine tests it with the *exact projection* of
 :math:`d_\Gamma(c') \ge \rho - 10^{-11}(1 + |c'_y|)`; a candidate above the graph at
 distance :math:`\ge\rho` needs no test (:math:`B(c',\rho) \subset B(\tilde c, d_\Gamma(\tilde c))`,
 which holds no graph point).  This check always uses the exact projection, whatever
-``projection`` the step itself uses.  The recorded residual is then recomputed by the
-independent :func:`rollingball.numeric.distance.distance_to_graph`.
+``projection`` the step itself uses.  In 1-D with the exact step projection most balls
+need no second projection: where :math:`\tilde c = p' + \delta\nu(p')` is above the graph,
+:math:`B(\tilde c, \delta)` and :math:`B(c', \rho)` both lie in :math:`B(q, r)`,
+:math:`r = \max(\delta, \rho)`, :math:`q = p' + r\nu(p')`, and one certificate on the
+exact projection's cached scan grid
+(:func:`rollingball.numeric.projection.project_for_offset_1d`,
+:func:`rollingball.numeric.window.ball_is_clear`: the window scan's own bound, with the
+answer known) proves :math:`p'` the global footpoint and :math:`c'` reachable at once; a
+ball it cannot clear gets the exact projection of :math:`c'`.  The recorded residual is
+then recomputed by the independent :func:`rollingball.numeric.distance.distance_to_graph`.
 
 *When p' is unreachable* (:math:`\tilde c` inside the tube, in a valley narrower than the
 ball) the engine minimises

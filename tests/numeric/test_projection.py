@@ -395,3 +395,32 @@ def test_fast_path_equals_the_window_scan_and_brute_force(loss, spread, share):
     assert np.all(P.certified) and np.all(S.certified)
     ref = distance_to_graph(loss, cand).distance
     assert np.max(np.abs(P.distance - ref)) <= 1e-10
+
+
+def test_project_for_offset_1d_is_project_and_proves_reachability():
+    from rollingball.numeric.projection import project_for_offset_1d
+
+    L = catalog.bumpy_bowl()
+    rng = np.random.default_rng(8)
+    x = rng.uniform(-4.5, 4.5, 200)
+    rho = np.full(200, 0.5)
+    nrm = L.normal_at(x)
+    # candidates near the offset: the footpoint plus (rho + noise) along the normal, moved
+    cand = np.stack([x, L.f(x)], 1) + (rho + rng.uniform(-0.05, 0.05, 200))[:, None] * nrm
+    warm = (x + rng.normal(0, 0.01, 200))[:, None]
+    P, clear = project_for_offset_1d(L, cand, warm, rho)
+    Q = project(L, cand, warm=warm)
+    np.testing.assert_allclose(P.theta, Q.theta, rtol=0, atol=1e-12)
+    assert np.all(P.certified)
+    # where it says reachable, the referee finds c' = p + rho nu at distance rho
+    c = P.point + rho[:, None] * L.normal_at(P.theta[:, 0])
+    ref = distance_to_graph(L, c[clear]).distance
+    assert clear.sum() >= 50 and np.max(np.abs(ref - 0.5)) <= 1e-9
+    # ... and where the referee finds a graph point nearer than rho it never does
+    d_all = distance_to_graph(L, c).distance
+    assert not np.any(clear & (d_all < 0.5 - 1e-9)) and np.any(d_all < 0.5 - 1e-9)
+    with pytest.raises(ValueError, match="1-D only"):
+        project_for_offset_1d(Landscape("x^2 + y^2"), np.zeros((1, 3)), np.zeros((1, 2)),
+                              np.ones(1))
+    with pytest.raises(ValueError, match="rho must have shape"):
+        project_for_offset_1d(L, cand, warm, np.ones(3))
