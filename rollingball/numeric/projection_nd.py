@@ -25,9 +25,9 @@ __all__ = ["exact_nd"]
 MARGIN = {"curv": 0.0, "par": 4.0}
 #: a racing Newton row stops once g - RACE * (its model's predicted drop) exceeds the best g
 RACE = 4.0
-#: ... or once, within a lattice spacing of the continuation (a strict minimum), its Newton
-#: step aims at the continuation: |theta + s - theta_w| <= MERGE |theta - theta_w|
-MERGE = 0.01
+#: ... or once, within two lattice spacings of the continuation (a strict minimum), its
+#: Newton step aims at the continuation: |theta + s - theta_w| <= MERGE |theta - theta_w|
+MERGE = 0.3
 #: a racing row's steps are at most STEP_CAP lattice spacings long
 STEP_CAP = 2.0
 
@@ -112,7 +112,12 @@ def exact_nd(G, a, b, start, has_warm, resolution, tol, max_iter, keep=8):
     with :math:`\ell(q)` the lattice cell's estimate of its lowest g
     (:func:`~rollingball.numeric.lattice.lattice_minima`); :math:`a` seeds one where
     :math:`g(a) < g(\theta_w)`; a continuation that stopped on a saddle of g seeds two runs
-    along its direction of negative curvature.  The best local minimum wins (the
+    along its direction of negative curvature.  The seeds race in lock step (steps of at
+    most :data:`STEP_CAP` spacings): a row stops once its Newton model is trusted (positive
+    definite, a step within a spacing) and :math:`g - \kappa\,\delta` (:math:`\delta` the
+    model's predicted drop, :math:`\kappa =` :data:`RACE`) exceeds the best g of any
+    iterate of its ball or of the continuation, or once, near the continuation's strict
+    minimum, its Newton step aims at it (:data:`MERGE`).  The best local minimum wins (the
     continuation on a tie).
 
     Returns ``(theta, F, iterations, residual, jumped, second)`` (``second``: the distance
@@ -158,7 +163,7 @@ def exact_nd(G, a, b, start, has_warm, resolution, tol, max_iter, keep=8):
             lose = pd & near & (g - RACE * drop > best[ball])
             off = np.sqrt(np.sum((t - thw[ball]) ** 2, axis=-1))
             aim = np.sqrt(np.sum((t + step - thw[ball]) ** 2, axis=-1))
-            merged = strict[ball] & pd & (off <= hs[ball]) & (aim <= MERGE * off)
+            merged = strict[ball] & pd & (off <= 2.0 * hs[ball]) & (aim <= MERGE * off)
             cut = lose | merged
             pruned[rows[cut]] = True
             return cut
