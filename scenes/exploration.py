@@ -19,7 +19,6 @@ from manim import (
     UL,
     UP,
     Create,
-    DashedLine,
     Dot,
     FadeIn,
     Rectangle,
@@ -87,6 +86,17 @@ def heat_map(rgba: np.ndarray, size: float, levels: int = 64) -> VGroup:
         vm.set_stroke(rgb_to_color(colour), width=1.0, opacity=1.0)  # no seams between cells
         out.add(vm)
     return out
+
+
+def dashes(a: np.ndarray, b: np.ndarray, dash: float = 0.05) -> np.ndarray:
+    """The dashes of a dashed line from ``a`` to ``b`` (scene points) as the cubic Bezier
+    points of straight segments, ``(4 m, 3)``: dash and gap of length ``dash`` each
+    (:class:`~manim.DashedLine`'s look), the first dash at ``a``, the last ending at ``b``."""
+    m = max(1, int(np.linalg.norm(b - a) / (2 * dash)))
+    s = np.linspace(0.0, 1.0, 2 * m)  # dash starts at s[0::2], ends at s[1::2]
+    u = np.stack([s[0::2], *(s[0::2] + f * (s[1::2] - s[0::2]) for f in (1 / 3, 2 / 3)),
+                  s[1::2]], axis=1)  # (m, 4): each dash's Bezier parameters
+    return (a + u.reshape(-1, 1) * (b - a)).reshape(-1, 3)
 
 
 def _path(tr) -> np.ndarray:
@@ -169,8 +179,10 @@ class Exploration(StoryboardScene):
 
             trails = VGroup()
             heads = VGroup()
-            hops = VGroup()  # contact jumps: dashed hops between footpoints, not paths
-            hop_steps = []
+            # contact jumps: dashed hops between footpoints, not paths; all of a panel's hops
+            # are one VMobject of dash segments (one path to draw per frame, not one per dash)
+            hops = VMobject(stroke_color=colour, stroke_width=1.2, stroke_opacity=0.8)
+            hop_dashes, hop_steps = [], []
             for tr in runs:
                 vm = VMobject(stroke_color=colour, stroke_width=2.2, stroke_opacity=0.9)
                 vm.set_points_as_corners(to_panel(_path(tr)[:2]))
@@ -180,13 +192,14 @@ class Exploration(StoryboardScene):
                     a, b = to_panel(tr.theta[j - 1]), to_panel(tr.theta[j])
                     if np.linalg.norm(b - a) > 0.05 and on_map(tr.theta[j - 1]) and on_map(
                             tr.theta[j]):
-                        hop = DashedLine(a, b, color=colour, stroke_width=1.2, dash_length=0.05)
-                        hops.add(hop.set_stroke(opacity=0.0))
+                        hop_dashes.append(dashes(a, b))
                         hop_steps.append(int(j))
             starts = VGroup(*[Dot(to_panel(s), radius=0.03, color=PAL.CURVE) for s in d.starts])
 
+            hop_steps = np.asarray(hop_steps, dtype=float)
+
             def grow(_m, runs=runs, trails=trails, heads=heads, to_panel=to_panel, hops=hops,
-                     hop_steps=hop_steps, on_map=on_map):
+                     hop_steps=hop_steps, hop_dashes=hop_dashes, on_map=on_map):
                 k = t.get_value()
                 i = int(np.floor(k))
                 for tr, vm, hd in zip(runs, trails, heads, strict=True):
@@ -200,8 +213,11 @@ class Exploration(StoryboardScene):
                     # between two contacts
                     foot = tr.theta[min(int(np.ceil(k - 1e-9)), T)]
                     hd.move_to(to_panel(foot)).set_opacity(1.0 if on_map(foot) else 0.0)
-                for hop, j in zip(hops, hop_steps, strict=True):
-                    hop.set_stroke(opacity=0.8 if k >= j else 0.0)
+                shown = [dash for dash, j in zip(hop_dashes, hop_steps, strict=True) if k >= j]
+                if shown:
+                    hops.set_points(np.concatenate(shown))
+                else:
+                    hops.clear_points()
 
             group = VGroup(trails, hops, heads)
             group.add_updater(grow)

@@ -255,3 +255,22 @@ def test_constructor_options_over_class_options():
     scene.setup()
     assert scene.opts.lr == 0.3 and scene.opts.radius == (0.4,)
     assert cls.options == {"lr": 0.3}  # the class parameter is untouched
+
+
+def test_exploration_hop_dashes():
+    """A contact hop is one path of straight dashes from a to b (DashedLine's look, drawn as
+    one VMobject): equal dashes and gaps, the first at a, the last ending at b."""
+    from rollingball.scenes.exploration import dashes
+
+    a, b = np.array([0.0, 0.0, 0.0]), np.array([0.3, 0.4, 0.0])  # length 0.5
+    pts = dashes(a, b, dash=0.05)
+    segs = pts.reshape(-1, 4, 3)
+    assert segs.shape == (5, 4, 3)  # m = 0.5 / (2 * 0.05) = 5 dashes, 4 gaps
+    assert np.allclose(segs[0, 0], a) and np.allclose(segs[-1, -1], b)
+    lengths = np.linalg.norm(segs[:, -1] - segs[:, 0], axis=1)
+    assert np.allclose(lengths, 0.5 / 9)  # 5 dashes + 4 gaps of one length
+    gaps = np.linalg.norm(segs[1:, 0] - segs[:-1, -1], axis=1)
+    assert np.allclose(gaps, 0.5 / 9)
+    u = (b - a) / 0.5
+    assert np.allclose(np.cross(pts - a, u), 0.0)  # every point on the line a -> b
+    assert np.allclose(segs[:, 1], segs[:, 0] + (segs[:, 3] - segs[:, 0]) / 3)  # straight
