@@ -530,7 +530,9 @@ def _fast_1d(G, table, h, a, b, start, tol, max_iter, rho=None):
         il = idx[lone]
         ref[lone] = _newton_scalar(fgh, a[il], b[il], start[il], tol=tol, max_iter=max_iter)[0]
     jumped[idx] = take2 & (np.abs(xs[n:] - ref) > 1e-6 * (1.0 + np.abs(ref)))
-    cont = cont | take2
+    # the chosen footpoint's ball must lie in the sampled window (always so for the
+    # continuation, whose distance only decreases from R)
+    cont = (cont | take2) & (ds[pick] <= R[idx])
     x[idx], F[idx], res[idx] = xs[pick], Fs[pick], ress[pick]
     iters[idx] = np.where(take2, its[n:], its[idx])
     rows = np.flatnonzero(cont)
