@@ -52,7 +52,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
-from rollingball.numeric.window import minimize_in_windows
+from rollingball.numeric.window import _check_window, polish
 from rollingball.symbolic.landscape import Landscape
 from rollingball.symbolic.scales import default_resolution
 
@@ -218,11 +218,19 @@ def _offset_1d(L, x, rho, box, res, tie_tol) -> UpperOffset:
         d2 = r * r * cs * cs * h - r * sn * g - r * cs
         return -val, -d1, -d2
 
-    w = minimize_in_windows(fgh, lo, hi, spacing)
-    value = -w.value
-    contact = xf + rf * np.sin(w.x)
-    tie = np.isfinite(w.value2) & (np.abs(w.value2 - w.value) <= tie_tol * (1 + np.abs(value)))
-    contact2 = np.where(tie, xf + rf * np.sin(np.where(tie, w.x2, 0.0)), np.nan)
+    def fg(phi, i):  # the scan's -h and -h' only (no Hessian): the same numbers as fgh's
+        r = rf[i]
+        sn, cs = np.sin(phi), np.cos(phi)
+        f, g = L.value_and_grad(xf[i] + r * sn)
+        g = g[..., 0]
+        return -(f + r * cs), -(r * cs * g - r * sn)
+
+    w = _min_in_windows(fg, fgh, lo, hi, spacing)
+    value = -w["value"]
+    contact = xf + rf * np.sin(w["x"])
+    tie = np.isfinite(w["value2"]) & (np.abs(w["value2"] - w["value"])
+                                      <= tie_tol * (1 + np.abs(value)))
+    contact2 = np.where(tie, xf + rf * np.sin(np.where(tie, w["x2"], 0.0)), np.nan)
     n = np.where(tie, 2, 1)
     value = np.where(empty, np.nan, value)
     contact = np.where(empty, np.nan, contact)
@@ -230,6 +238,79 @@ def _offset_1d(L, x, rho, box, res, tie_tol) -> UpperOffset:
     return UpperOffset(x=xb.copy(), rho=rb.copy(), value=value.reshape(shape),
                        contact=contact.reshape(shape), contact2=contact2.reshape(shape),
                        n_contacts=n.reshape(shape))
+
+
+_SCAN_BLOCK = 2_000_000  # samples per vectorised block of the 1-D scan
+
+
+def _min_in_windows(fg, fgh, lo, hi, spacing, newton_steps: int = 60):
+    """:func:`rollingball.numeric.window.minimize_in_windows` with a scan that evaluates
+    ``fg(x, i) -> (g, g')`` only (its Hessian is never used), then the same candidates
+    (sampled local minima, sign changes of g' from - to +) polished by
+    :func:`~rollingball.numeric.window.polish` with ``fgh``: the same result, bit for bit.
+    Returns ``(x, value, x2, value2)`` per window (``value2`` +inf where no other minimum)."""
+    n = lo.shape[0]
+    spacing = np.broadcast_to(np.asarray(spacing, dtype=float), (n,))
+    with np.errstate(all="ignore"):
+        widest = float(np.max((hi - lo) / spacing)) + 1.0 if n else 0.0
+    _check_window(widest)
+    counts = np.maximum(2, np.ceil((hi - lo) / spacing).astype(np.int64) + 1)
+    counts = np.where(hi > lo, counts, 1)
+    out = {k: np.empty(n) for k in ("x", "value", "x2", "value2")}
+    ends = np.cumsum(counts)
+    start = 0
+    while start < n:
+        base = ends[start - 1] if start else 0
+        stop = min(n, max(start + 1, int(np.searchsorted(ends, base + _SCAN_BLOCK,
+                                                         side="right"))))
+        sl = slice(start, stop)
+        res = _scan_block(fg, fgh, lo[sl], hi[sl], counts[sl], spacing[sl], newton_steps, start)
+        for key in out:
+            out[key][sl] = res[key]
+        start = stop
+    return out
+
+
+def _scan_block(fg, fgh, lo, hi, counts, sep, newton_steps, offset):
+    n = lo.shape[0]
+    owner = np.repeat(np.arange(n), counts)
+    first = np.cumsum(counts) - counts
+    j = np.arange(owner.size) - first[owner]
+    width = np.where(counts > 1, (hi - lo) / np.maximum(counts - 1, 1), 0.0)
+    xs = lo[owner] + j * width[owner]
+    last = j == counts[owner] - 1
+    xs = np.where(last, hi[owner], xs)  # exact right end
+    g, dg = fg(xs, owner + offset)
+    is_first = j == 0
+    prev_g = np.where(is_first, np.inf, np.roll(g, 1))
+    next_g = np.where(last, np.inf, np.roll(g, -1))
+    local = (g <= prev_g) & (g <= next_g)
+    change = (~last) & (dg < 0) & (np.roll(dg, -1) > 0)
+    idx_local = np.flatnonzero(local)
+    idx_change = np.flatnonzero(change & ~local & ~np.roll(local, -1))
+    cl = np.concatenate([np.maximum(idx_local - 1, first[owner[idx_local]]), idx_change])
+    last_of = first[owner[idx_local]] + counts[owner[idx_local]] - 1
+    cr = np.concatenate([np.minimum(idx_local + 1, last_of), idx_change + 1])
+    c0 = np.concatenate([idx_local, np.where(g[idx_change] <= g[idx_change + 1],
+                                              idx_change, idx_change + 1)])
+    who = owner[c0]
+    x, v, _, _ = polish(fgh, xs[cl], xs[cr], xs[c0], who + offset, newton_steps)
+    v = np.where(np.isfinite(v), v, np.inf)  # NaN values never win
+    order = np.lexsort((v, who))
+    who, x, v = who[order], x[order], v[order]
+    starts = np.flatnonzero(np.r_[True, who[1:] != who[:-1]])
+    res = {"x": np.full(n, np.nan), "value": np.full(n, np.inf), "x2": np.full(n, np.nan),
+           "value2": np.full(n, np.inf)}
+    w = who[starts]
+    res["x"][w], res["value"][w] = x[starts], v[starts]
+    # each window's best other minimum: its first candidate farther than sep from the best
+    far_idx = np.flatnonzero(np.abs(x - res["x"][who]) > sep[who])
+    if far_idx.size:
+        fw = who[far_idx]
+        firsts = far_idx[np.r_[True, fw[1:] != fw[:-1]]]
+        res["x2"][who[firsts]] = x[firsts]
+        res["value2"][who[firsts]] = v[firsts]
+    return res
 
 
 # ---------------------------------------------------------------------------- d-D multi-start
