@@ -366,7 +366,9 @@ def _offset_nd_block(L, x, rho, box, res, tie_tol):
     if box is not None:
         ok &= np.all((P >= box[:, 0]) & (P <= box[:, 1]), axis=-1)
     cap = np.sqrt(np.maximum(1.0 - np.sum(U * U, axis=-1), 0.0)).ravel()  # sqrt(1-|u|^2)
-    F = np.where(ok, L.f(P) + rho[:, None] * cap[None, :], -np.inf)
+    # f only at the admissible samples (the disk, within the box): the others are -inf
+    F = np.full(ok.shape, -np.inf)
+    F[ok] = L.f(P[ok]) + (rho[:, None] * cap[None, :])[ok]
     grid = F.reshape((n,) + (m,) * d)
     peak = ndimage.maximum_filter(grid, size=(1,) + (3,) * d, mode="constant", cval=-np.inf)
     local = (grid == peak) & np.isfinite(grid)
