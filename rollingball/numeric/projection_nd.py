@@ -17,7 +17,7 @@ from rollingball.numeric.graph_newton import _F, _FG, _FGH, _newton, _relative_r
 from rollingball.numeric.lattice import best_lattice_points, lattice, lattice_minima
 from rollingball.symbolic.scales import projection_lattice_spacing
 
-__all__ = ["exact_nd"]
+__all__ = ["exact_nd", "ball_is_clear_nd"]
 
 #: the lattice minima's cell estimate (:func:`~rollingball.numeric.lattice.lattice_minima`):
 #: 4 times the per-axis parabola's drop (the curvature bound d/4 sum c_j keeps nearly every
@@ -35,8 +35,9 @@ STEP_CAP = 2.0
 def _lattice_seeds(G, a, b, U, h0, keep, max_window=1 << 14, min_across=16, max_refine=3,
                    probe=33, max_samples=1 << 20):
     """The ``keep`` discrete local minima of g of lowest cell estimate in each disk
-    |q - a| <= sqrt(U): ``(seeds (n, keep, d), g, low (n, keep), best (n,), h (n,))`` (see
-    :func:`~rollingball.numeric.lattice.lattice_minima`; ``h`` the spacing looked at).
+    |q - a| <= sqrt(U): ``(seeds (n, keep, d), g, low (n, keep), best (n,), h (n,), U (n,))``
+    (see :func:`~rollingball.numeric.lattice.lattice_minima`; ``h`` the spacing looked at,
+    ``U`` the disks after the narrowing).
 
     Each window is looked at on the cached lattice of spacing ``h0 * 2**level``: level 0
     unless the window is more than ``max_window`` samples (coarser, so that it fits) or
@@ -94,7 +95,7 @@ def _lattice_seeds(G, a, b, U, h0, keep, max_window=1 << 14, min_across=16, max_
             seeds[js, :k], g[js, :k], best[js] = found, gf, np.min(gf, axis=1)
             low[js, :k] = np.where(np.isfinite(gf), -np.inf, np.inf)
         hs[i] = lat.h
-    return seeds, g, low, best, hs
+    return seeds, g, low, best, hs, U
 
 
 def exact_nd(G, a, b, start, has_warm, resolution, tol, max_iter, keep=8):
@@ -128,7 +129,7 @@ def exact_nd(G, a, b, start, has_warm, resolution, tol, max_iter, keep=8):
     gw = np.sum((thw - a) ** 2, axis=1) + (Fw - b) ** 2
     ga = (_F(G, a) - b) ** 2
     h0 = projection_lattice_spacing(G, resolution)
-    seeds, _, low, _, hs = _lattice_seeds(G, a, b, np.minimum(gw, ga), h0, keep)
+    seeds, _, low, _, hs, _ = _lattice_seeds(G, a, b, np.minimum(gw, ga), h0, keep)
     # is the continuation a strict local minimum of g (else it stopped on a saddle)?
     Fh, dFh, d2Fh = _FGH(G, thw)
     Hg = np.eye(d) + dFh[:, :, None] * dFh[:, None, :] + (Fh - b)[:, None, None] * d2Fh
@@ -192,3 +193,88 @@ def exact_nd(G, a, b, start, has_warm, resolution, tol, max_iter, keep=8):
     F, dF = _FG(G, theta)
     res = _relative_residual(theta - a, F - b, dF)
     return theta, F, it[np.arange(n), win], res, jumped, second
+
+
+def ball_is_clear_nd(G, c, contact, r, resolution, tol=1e-12, max_iter=50, keep=8,
+                     slack=None):
+    r"""Per ball: the open ball :math:`B(c, r)` holds no graph point nearer than
+    :math:`r - s` to c, where ``contact`` is a stationary point of g at distance r (the
+    test of :func:`exact_nd` run with the answer known: no continuation).
+
+    .. math::  \min_\theta\ g(\theta) = |\theta - a|^2 + (f(\theta) - b)^2 \;\ge\; (r - s)^2,
+               \qquad c = (a, b),\quad g(\theta_0) = r^2 .
+
+    The same lattice look as :func:`exact_nd` with :math:`R^2 = r^2`: the contact
+    :math:`\theta_0` must be a strict local minimum of g and :math:`g(a) \ge r^2`; no
+    lattice point of the disk may lie below :math:`(r - s)^2` (nor narrow the disk); the
+    lattice minima whose cell estimate is below :math:`r^2` race from there with the rules
+    of :func:`exact_nd` (best so far :math:`g(\theta_0)`), and none may end, or pass, below
+    :math:`(r - s)^2`.  Where this holds :func:`exact_nd` of c from :math:`\theta_0` finds
+    :math:`\theta_0` again (its seeds race against the same bound): the same verdict, for
+    the cost of one lattice look and the short races.  False proves nothing (the caller
+    runs the exact projection).
+
+    Args:
+        G: the (scaled) landscape, d >= 2.
+        c: ``(n, d+1)`` ball centres.
+        contact: ``(n, d)`` :math:`\theta_0`.
+        r: ``(n,)`` radii, > 0.
+        resolution: the exact projection's resolution (its lattice spacing).
+        slack: ``(n,)`` the tolerance s on the distance (default :math:`10^{-11} r`).
+
+    Returns:
+        ``(n,)`` bool.
+    """
+    n, d = contact.shape
+    a, b = c[:, :d], c[:, d]
+    r = np.asarray(r, dtype=float)
+    s = 1e-11 * r if slack is None else np.asarray(slack, dtype=float)
+    thr = (r - s) ** 2
+    F0, dF0, d2F0 = _FGH(G, contact)
+    g0 = np.sum((contact - a) ** 2, axis=1) + (F0 - b) ** 2
+    ga = (_F(G, a) - b) ** 2
+    Hg = np.eye(d) + dF0[:, :, None] * dF0[:, None, :] + (F0 - b)[:, None, None] * d2F0
+    fin = np.all(np.isfinite(Hg), axis=(1, 2)) & np.isfinite(g0) & np.isfinite(ga)
+    Hg = np.where(fin[:, None, None], Hg, 0.0)
+    ev = np.linalg.eigvalsh(Hg)
+    strict = ev[:, 0] > 1e-12 * (1.0 + np.abs(ev[:, -1]))
+    ok = fin & strict & (ga >= thr) & (g0 >= thr) & (r > 0)
+    i0 = np.flatnonzero(ok)
+    if i0.size == 0:
+        return ok
+    a0, b0, th0, gw = a[i0], b[i0], contact[i0], g0[i0]
+    U = r[i0] ** 2
+    h0 = projection_lattice_spacing(G, resolution)
+    seeds, _, low, best, hs, Uo = _lattice_seeds(G, a0, b0, U.copy(), h0, keep)
+    good = (Uo >= U) & (best >= thr[i0])
+    close = np.sqrt(np.sum((seeds - th0[:, None, :]) ** 2, axis=-1)) < hs[:, None]
+    use = (low < gw[:, None]) & ~(close & np.isfinite(low)) & good[:, None]
+    # a seeds a run where it could beat the contact (as in exact_nd; it is not inside)
+    seeds = np.concatenate([seeds, a0[:, None, :]], axis=1)
+    use = np.concatenate([use, (ga[i0] < gw)[:, None] & good[:, None]], axis=1)
+    ib, js = np.nonzero(use)
+    if ib.size:
+        t0 = thr[i0]
+        failed = np.zeros(i0.size, dtype=bool)
+
+        def prune(rows, t, g, drop, pd, step):
+            # exact_nd's race, and a ball with a point below (r - s)^2 is settled (not clear)
+            ball = ib[rows]
+            inside = g < t0[ball]
+            failed[ball[inside]] = True
+            bestg = gw.copy()
+            np.minimum.at(bestg, ball, g)
+            near = np.sqrt(np.sum(step * step, axis=-1)) <= hs[ball]
+            lose = pd & near & (g - RACE * drop > bestg[ball])
+            off = np.sqrt(np.sum((t - th0[ball]) ** 2, axis=-1))
+            aim = np.sqrt(np.sum((t + step - th0[ball]) ** 2, axis=-1))
+            merged = pd & (off <= 2.0 * hs[ball]) & (aim <= MERGE * off)
+            return lose | merged | failed[ball]
+
+        t, F, _, _, _, _ = _newton(G, a0[ib], b0[ib], seeds[ib, js], tol=tol,
+                                   max_iter=max_iter, prune=prune, max_step=STEP_CAP * hs[ib])
+        v = np.sum((t - a0[ib]) ** 2, axis=1) + (F - b0[ib]) ** 2
+        failed[ib[~(v >= t0[ib])]] = True
+        good &= ~failed
+    ok[i0] = good
+    return ok

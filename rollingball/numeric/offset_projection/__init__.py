@@ -6,9 +6,10 @@ point of :math:`\Gamma_\rho = \{c : d_\Gamma(c) = \rho\}` above the graph, with 
 1. the step's graph projection :math:`p' = \operatorname{proj}_\Gamma(\tilde c)` and
    :math:`c' = p' + \rho\nu(p')`; where :math:`p'` is reachable (:math:`d_\Gamma(c') = \rho`:
    in 1-D first the cached-grid certificate
-   :func:`~rollingball.numeric.offset_projection.reachable.reachable_1d`, then the exact
-   projection of :math:`c'` for the balls it does not clear) :math:`c'` is the answer (Facts
-   1 and 2 of :mod:`rollingball.engine.loop`);
+   :func:`~rollingball.numeric.offset_projection.reachable.reachable_1d`, in d-D the clear
+   ball of :func:`~rollingball.numeric.offset_projection.reachable_nd.project_for_offset_nd`,
+   then the exact projection of :math:`c'` for the balls they do not clear) :math:`c'` is
+   the answer (Facts 1 and 2 of :mod:`rollingball.engine.loop`);
 2. elsewhere, 1-D: the search over the local branches of :math:`f_\rho`
    (:mod:`~rollingball.numeric.offset_projection.branches`); d-D: the contact SQP
    (:mod:`~rollingball.numeric.offset_projection.contacts`), with the Nelder-Mead
@@ -43,6 +44,7 @@ from rollingball.numeric.offset_projection.contacts import (
 )
 from rollingball.numeric.offset_projection.fallback import nearest_on_offset_simplex
 from rollingball.numeric.offset_projection.reachable import reachable_1d
+from rollingball.numeric.offset_projection.reachable_nd import project_for_offset_nd
 from rollingball.numeric.projection import Projection, project_for_offset_1d
 
 __all__ = ["OffsetGraph", "OffsetStep", "OffsetPoint", "project_onto_offset",
@@ -143,6 +145,11 @@ def project_onto_offset(graph: OffsetGraph, cand: np.ndarray, rho: np.ndarray,
     if d == 1 and dict(graph.step) == {"method": "exact"}:
         # 1-D exact: the fast path proves most footpoints global and reachable at once
         pr, clear = project_for_offset_1d(graph.landscape, cand, warm, rho,
+                                          resolution=graph.resolution)
+    elif d >= 2 and dict(graph.step) == {"method": "exact"}:
+        # d-D exact: where c~ is above the graph nearer than rho, one clear B(c', rho)
+        # proves the continuation's footpoint global and reachable (reachable_nd.py)
+        pr, clear = project_for_offset_nd(graph.landscape, cand, warm, rho,
                                           resolution=graph.resolution)
     else:
         pr = graph.project(cand, warm)
