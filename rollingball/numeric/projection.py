@@ -78,8 +78,10 @@ Three methods share one interface, :func:`project`:
   paper's runs (Fig. 3: ``gamma=0.05, steps=20``; Fig. 4: ``gamma=0.001, steps=100``).
 
 Diagnostics.  ``jumped`` (``exact`` only, with a warm start): the global footpoint is not
-the continuation :math:`\theta_w` (a different local minimum of :math:`g`: the candidate
-crossed the medial axis).  ``second``: the distance of the best other local nearest point
+in the basin of the warm start under descent of :math:`g` (in 1-D: :math:`g` does not
+decrease all the way from the warm start to it, read on the cached grid; in d-D: it is not
+the continuation :math:`\theta_w`): a different local minimum of :math:`g`, the candidate
+crossed the medial axis.  ``second``: the distance of the best other local nearest point
 among the polished near-best candidates (``exact`` only; ``inf`` when none came within the
 pruning margin): ``second == distance`` to rounding means two contacts.  ``newton`` and
 ``paper`` report ``jumped = certified = False`` and ``second = inf``.
@@ -459,6 +461,39 @@ def _local_newton(fgh, a, b, x0, tol, max_iter):
     return x, F, D, iters, res, good & conv
 
 
+def _left_basin(fgh, table, h, start, x, a, b, max_samples=1 << 14):
+    r"""Whether the footpoint ``x`` lies outside the basin of ``start`` under descent of
+    :math:`g(x) = (x - a)^2 + (f(x) - b)^2` (a jump: descent from the previous footpoint
+    would stop at another local minimum).  Descent from ``start`` towards ``x`` needs
+    :math:`g'\,\operatorname{sign}(x - \mathrm{start}) < 0` at the start and on the way: a
+    jump is an uphill start, or a grid sample (the cached table, spacing ``h``) more than
+    one spacing from both ends where :math:`g'` points back.  Rows whose path is longer
+    than ``max_samples`` samples read NaN (not decided)."""
+    dirn = np.sign(x - start)
+    far = np.abs(x - start) > 1e-6 * (1.0 + np.abs(start))
+    out = np.zeros(x.size)
+    with np.errstate(all="ignore"):
+        Fs, Ds, _ = fgh(start)
+        uphill = 2.0 * ((start - a) + (Fs - b) * Ds) * dirn > 0
+        lo, hi = np.minimum(start, x) + h, np.maximum(start, x) - h
+        klo, khi = np.ceil(lo / h), np.floor(hi / h)
+        count = np.where(far & np.isfinite(klo) & np.isfinite(khi), khi - klo + 1, 0.0)
+    wide = ~(count <= max_samples)
+    out[wide] = np.nan
+    rows = np.flatnonzero(~wide & (count > 0))
+    if rows.size:
+        W = int(count[rows].max())
+        k = klo[rows].astype(np.int64)[:, None] + np.arange(W)
+        inside = np.arange(W) < count[rows][:, None]
+        k = np.where(inside, k, klo[rows].astype(np.int64)[:, None])
+        fd = table(k.ravel())
+        f, df = fd[0].reshape(k.shape), fd[1].reshape(k.shape)
+        u, v = k * h - a[rows, None], f - b[rows, None]
+        back = inside & (2.0 * (u + v * df) * dirn[rows, None] >= 0)
+        out[rows] = np.any(back, axis=1)
+    return np.where(wide, np.nan, (far & (uphill | (out > 0))).astype(float))
+
+
 def _fast_1d(G, table, h, a, b, start, tol, max_iter, rho=None):
     r"""The 1-D exact projection where it is cheap.  The samples of
     :math:`g(x) = (x - a)^2 + (f(x) - b)^2` over :math:`|x - a| \le R`,
@@ -535,6 +570,7 @@ def _fast_1d(G, table, h, a, b, start, tol, max_iter, rho=None):
     cont = (cont | take2) & (ds[pick] <= R[idx])
     x[idx], F[idx], res[idx] = xs[pick], Fs[pick], ress[pick]
     iters[idx] = np.where(take2, its[n:], its[idx])
+    jumped[idx] |= _left_basin(fgh, table, h, start[idx], x[idx], a[idx], b[idx]) == 1
     rows = np.flatnonzero(cont)
     if rho is not None and rows.size:
         w = idx[rows]
@@ -698,7 +734,12 @@ def _scan_1d(G, a, b, start, has_warm, resolution, tol, max_iter):
         theta[il] = tl[:, 0]
         value[il] = (tl[:, 0] - aa[il]) ** 2 + (Fl - bb[il]) ** 2
         slope[il], curv[il] = np.nan, np.nan
-    jumped = (np.abs(theta - tw) > basin) if has_warm else np.zeros(n, bool)
+    jumped = np.zeros(n, bool)
+    if has_warm:
+        # descent from the warm start cannot reach theta; where the path is too long to
+        # sample, the continuation decides
+        left = _left_basin(_exact_fgh(G), table, h, start[:, 0], theta, aa, bb)
+        jumped = np.where(np.isnan(left), np.abs(theta - tw) > basin, left == 1)
     # the best other local nearest point among the polished candidates (near-ties)
     sep = 1e-7 * (1.0 + np.abs(theta))
     with np.errstate(invalid="ignore"):

@@ -424,3 +424,29 @@ def test_project_for_offset_1d_is_project_and_proves_reachability():
                               np.ones(1))
     with pytest.raises(ValueError, match="rho must have shape"):
         project_for_offset_1d(L, cand, warm, np.ones(3))
+
+
+@pytest.mark.parametrize("name", ["bumpy_bowl", "weierstrass_like"])
+def test_jumped_means_the_footpoint_left_the_warm_starts_basin(name):
+    """``jumped`` (1-D exact, warm start) is True exactly where descent of
+    g = (x - a)^2 + (f(x) - b)^2 from the warm start cannot reach the footpoint: g is not
+    decreasing along [warm, footpoint] (checked on 3001 exact values of f per row)."""
+    L = getattr(catalog, name)()
+    rng = np.random.default_rng(7)
+    x0 = rng.uniform(-2, 2, 400)
+    f0, g0 = L.value_and_grad(x0[:, None])
+    f0, fp = np.asarray(f0).ravel(), np.asarray(g0)[..., 0].ravel()
+    rho = 0.5 if name == "bumpy_bowl" else 0.1
+    nu = np.stack([-fp, np.ones_like(fp)], 1) / np.sqrt(1 + fp * fp)[:, None]
+    step = rng.uniform(0.0, 0.02, 400)[:, None] * np.stack([fp, fp * fp], 1)
+    cand = np.stack([x0, f0], 1) + rho * nu - step
+    P = project(L, cand, warm=x0[:, None])
+    new = P.theta[:, 0]
+    s = np.linspace(0.0, 1.0, 3001)
+    pts = x0[:, None] + (new - x0)[:, None] * s
+    F = np.asarray(L.f(pts[..., None])).reshape(pts.shape)
+    g = (pts - cand[:, :1]) ** 2 + (F - cand[:, 1:]) ** 2
+    descends = np.all(np.diff(g, axis=1) <= 1e-13 * (1 + g[:, 1:]), axis=1)
+    moved = np.abs(new - x0) > 1e-6 * (1 + np.abs(x0))
+    assert np.array_equal(np.asarray(P.jumped), moved & ~descends)
+    assert 0 < int(np.sum(P.jumped)) < 400
