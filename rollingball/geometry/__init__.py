@@ -1,3 +1,3 @@
 """Geometry tools built on the engine and the kernels: reach and critical radii, ironing,
-parametric offset curves, and the numeric-vs-symbolic check of a run.
+parametric offset curves, contact jumps, and the numeric-vs-symbolic check of a run.
 """

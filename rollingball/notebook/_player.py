@@ -37,6 +37,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from rollingball._files import atomic_copy, check_target
+from rollingball.geometry.jumps import contact_jumps
 from rollingball.notebook.data import AnimationData, Track
 from rollingball.paper._common import STYLE
 
@@ -175,12 +176,18 @@ def _faded(rgba: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     return out
 
 
+def _hops(r) -> np.ndarray:
+    """``(T+1, N)`` the contact jumps of a run (what the scenes draw as hops too:
+    :func:`rollingball.geometry.jumps.contact_jumps`)."""
+    return contact_jumps(r.theta, r.centre, r.radius_t)
+
+
 class _Jumps:
     """The footpoint jumps of a track as hop segments ``p_{t-1} -> p_t`` (dotted)."""
 
     def __init__(self, tr: Track, colours: np.ndarray, axes: tuple[int, int]) -> None:
         r = tr.result
-        t, i = np.nonzero(r.jumped[1:])
+        t, i = np.nonzero(_hops(r)[1:])
         t = t + 1
         pts = r.point[..., list(axes)]
         self.step = t
@@ -325,7 +332,7 @@ class BallAnimation(mpl_animation.FuncAnimation):
         for j, (tr, c) in enumerate(zip(d.tracks, self._colours, strict=True)):
             r = tr.result
             seg = np.stack([r.theta[:-1], r.theta[1:]], axis=2)  # (T, N, 2, 2)
-            keep = ~r.jumped[1:] & np.all(np.isfinite(seg), axis=(2, 3))
+            keep = ~_hops(r)[1:] & np.all(np.isfinite(seg), axis=(2, 3))
             t, i = np.nonzero(keep)  # row-major: ordered by step
             self._paths.append((t + 1, seg[t, i], c[i]))
             name = "paths" if j == 0 else f"baseline:{tr.label}:path"

@@ -23,6 +23,7 @@ import numpy as np
 
 from rollingball.engine.baselines import BASELINES
 from rollingball.engine.loop import roll
+from rollingball.geometry.jumps import contact_jumps as jumps_of_run
 from rollingball.numeric.offset import upper_offset
 from rollingball.symbolic.landscape import Landscape
 
@@ -156,8 +157,8 @@ def contact_jumps(traj: Trajectory, ratio: float = 3.0, floor: float = 0.1) -> n
     .. math::  |\theta_t - \theta_{t-1}| > \max(\text{ratio}\,|c_t - c_{t-1}|,\
                \text{floor}\cdot\rho),
 
-    which happens where the ball touches the graph at two points (a kink of :math:`f_\rho`)
-    and its contact switches between them.  Gradient descent (radius 0) never jumps.
+    (:func:`rollingball.geometry.jumps.contact_jumps`, which the notebook animation uses
+    too).  Gradient descent (radius 0) never jumps.
 
     >>> tr = Trajectory(np.array([0.0, 0.1, 2.0]), np.zeros((3, 2)),
     ...                 np.array([[0.0, 1], [0.1, 1], [0.2, 1]]), np.zeros(3), 1.0, "rbo")
@@ -167,9 +168,7 @@ def contact_jumps(traj: Trajectory, ratio: float = 3.0, floor: float = 0.1) -> n
     if traj.radius <= 0:
         return np.zeros(0, dtype=int)
     th = np.asarray(traj.theta, dtype=float).reshape(traj.steps + 1, -1)
-    dth = np.linalg.norm(np.diff(th, axis=0), axis=1)
-    dc = np.linalg.norm(np.diff(traj.centre, axis=0), axis=1)
-    return np.flatnonzero(dth > np.maximum(ratio * dc, floor * traj.radius)) + 1
+    return np.flatnonzero(jumps_of_run(th, traj.centre, traj.radius, ratio, floor))
 
 
 def paced_steps(traj: Trajectory, alpha, still: float = 0.15) -> np.ndarray:
