@@ -274,3 +274,17 @@ def test_exploration_hop_dashes():
     u = (b - a) / 0.5
     assert np.allclose(np.cross(pts - a, u), 0.0)  # every point on the line a -> b
     assert np.allclose(segs[:, 1], segs[:, 0] + (segs[:, 3] - segs[:, 0]) / 3)  # straight
+
+
+def test_exploration_defaults_are_the_paper_s_figure_4():
+    """Issue 10: the scene's defaults are Fig. 4's landscape (Eq. 14 as printed, 1000 wells,
+    sigma 0.1), learning rate and start, and two of its radii (one stuck, one crossing)."""
+    from rollingball.paper.figure4 import FIG4_RADII
+    from rollingball.symbolic.catalog import gaussian_wells
+
+    opts = storyboard.resolve_options("Exploration")
+    paper = gaussian_wells(n=1000, sigma=0.1, form="paper")
+    pts = np.random.default_rng(0).uniform(-3, 3, (200, 2))
+    assert np.allclose(opts.landscape.f(pts), paper.f(pts), rtol=0, atol=1e-12)
+    assert opts.radius == (1.0, 4.0) and set(opts.radius) <= set(FIG4_RADII)
+    assert opts.lr == 0.01 and opts.starts == ((2.0, -1.5),) and opts.steps == 60
