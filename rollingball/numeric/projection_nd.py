@@ -33,7 +33,7 @@ STEP_CAP = 2.0
 
 
 def _lattice_seeds(G, a, b, U, h0, keep, max_window=1 << 14, min_across=16, max_refine=3,
-                   probe=33, max_samples=1 << 20):
+                   probe=33, max_samples=1 << 20, narrow=True):
     """The ``keep`` discrete local minima of g of lowest cell estimate in each disk
     |q - a| <= sqrt(U): ``(seeds (n, keep, d), g, low (n, keep), best (n,), h (n,), U (n,))``
     (see :func:`~rollingball.numeric.lattice.lattice_minima`; ``h`` the spacing looked at,
@@ -45,7 +45,8 @@ def _lattice_seeds(G, a, b, U, h0, keep, max_window=1 << 14, min_across=16, max_
     Windows wider than ``probe`` samples across are first narrowed coarse to fine: the best
     point of a look at a ``probe``-wide lattice is a graph point, so U <= its g.  A window
     fewer than ``min_across`` samples across even at the finest level gets its ``keep``
-    best lattice points instead (``low = -inf``: all seed).  A window that is not finite
+    best lattice points instead (``low = -inf``: all seed).  ``narrow=False`` skips the
+    narrowing (a caller for whom any point below U settles the matter).  A window that is not finite
     (f overflowed) gets a's.
     """
     n, d = a.shape
@@ -60,7 +61,7 @@ def _lattice_seeds(G, a, b, U, h0, keep, max_window=1 << 14, min_across=16, max_
                             np.clip(np.floor(np.log2(across / low)), -max_refine, 0))
         return np.where(ok, lv, 0).astype(int)
 
-    for _ in range(8):  # coarse to fine: each look narrows the windows it can
+    for _ in range(8 if narrow else 0):  # coarse to fine: each look narrows what it can
         lv = levels(probe)
         shrunk = False
         for p in np.unique(lv[lv > 0]):
@@ -205,9 +206,10 @@ def ball_is_clear_nd(G, c, contact, r, resolution, tol=1e-12, max_iter=50, keep=
                \qquad c = (a, b),\quad g(\theta_0) = r^2 .
 
     The same lattice look as :func:`exact_nd` with :math:`R^2 = r^2`: the contact
-    :math:`\theta_0` must be a strict local minimum of g and :math:`g(a) \ge r^2`; no
-    lattice point of the disk may lie below :math:`(r - s)^2` (nor narrow the disk); the
-    lattice minima whose cell estimate is below :math:`r^2` race from there with the rules
+    :math:`\theta_0` must be a strict local minimum of g; neither a (which seeds a run
+    where :math:`g(a) < r^2`) nor any lattice point of the disk may lie below
+    :math:`(r - s)^2`; the lattice minima whose cell estimate is below :math:`r^2`, farther
+    than a spacing from :math:`\theta_0`, race from there with the rules
     of :func:`exact_nd` (best so far :math:`g(\theta_0)`), and none may end, or pass, below
     :math:`(r - s)^2`.  Where this holds :func:`exact_nd` of c from :math:`\theta_0` finds
     :math:`\theta_0` again (its seeds race against the same bound): the same verdict, for
@@ -245,8 +247,9 @@ def ball_is_clear_nd(G, c, contact, r, resolution, tol=1e-12, max_iter=50, keep=
     a0, b0, th0, gw = a[i0], b[i0], contact[i0], g0[i0]
     U = r[i0] ** 2
     h0 = projection_lattice_spacing(G, resolution)
-    seeds, _, low, best, hs, Uo = _lattice_seeds(G, a0, b0, U.copy(), h0, keep)
-    good = (Uo >= U) & (best >= thr[i0])
+    # no narrowing: a lattice point below (r - s)^2 (best) settles it
+    seeds, _, low, best, hs, _ = _lattice_seeds(G, a0, b0, U.copy(), h0, keep, narrow=False)
+    good = best >= thr[i0]
     close = np.sqrt(np.sum((seeds - th0[:, None, :]) ** 2, axis=-1)) < hs[:, None]
     use = (low < gw[:, None]) & ~(close & np.isfinite(low)) & good[:, None]
     # a seeds a run where it could beat the contact (as in exact_nd; it is not inside)
