@@ -180,3 +180,72 @@ def test_2d_domain_restriction_against_brute_force():
         # and the value is attained at the reported contact
         h = c[0] ** 2 + c[1] ** 2 - c[0] * c[1] + np.sqrt(rho**2 - np.sum((c - p) ** 2))
         assert h == pytest.approx(float(r.value), abs=1e-14)
+
+
+# ----------------------------------------------------------- the pruned 1-D scan
+@pytest.mark.parametrize("name,lo,hi,rmax", [("weierstrass_like:n=100", -1.0, 5.0, 0.3),
+                                              ("bumpy_bowl", -6.0, 6.0, 3.0)])
+def test_pruned_scan_matches_a_dense_sup_on_random_cases(name, lo, hi, rmax):
+    """f_rho against a dense sup (400 001 samples of s) on random (x, rho), with and without a
+    domain: never below it, above it by less than the dense grid's error."""
+    L = Landscape(name)
+    rng = np.random.default_rng(7)
+    xs, rhos = rng.uniform(lo, hi, 12), rng.uniform(0.02, rmax, 12)
+    for dom in (None, (lo + 1.0, hi - 1.0)):
+        r = upper_offset(L, xs, rhos, domain=dom)
+        a, b = dom if dom is not None else (-np.inf, np.inf)
+        for x, rho, v, c in zip(xs, rhos, r.value, r.contact, strict=True):
+            if not (x - rho <= b and x + rho >= a):
+                assert np.isnan(v)
+                continue
+            bv, _ = brute_offset(L.f, x, rho, a, b)
+            for e in (a, b):  # a contact at a domain end: the grid misses the end itself
+                if abs(e - x) <= rho:
+                    bv = max(bv, float(L.f(e)) + np.sqrt(rho**2 - (e - x) ** 2))
+            assert v >= bv - 1e-12
+            assert v - bv < 1e-8 * max(1.0, 1 / rho)
+            assert float(L.f(c)) + np.sqrt(max(rho**2 - (c - x) ** 2, 0.0)) == pytest.approx(
+                v, abs=1e-12)
+
+
+def test_pruned_scan_equals_the_full_scan():
+    """The chunks the bound drops hold neither the maximum nor a tie: with pruning switched off
+    (no bound) the same value, contacts and counts, to 1e-13, on the weierstrass loss (most
+    chunks pruned) and an even loss with exact ties (-cos x + x^2/100 at x = 0, finely
+    sampled so that its scan is pruned too)."""
+    import rollingball.numeric.offset as O
+
+    rng = np.random.default_rng(11)
+    t = sp.Symbol("x")
+    cases = [(Landscape("weierstrass_like:n=100"), rng.uniform(-1, 5, 150),
+              rng.uniform(0.01, 0.3, 150), None),
+             (Landscape(-sp.cos(t) + t**2 / 100, [t], domain=(-10.0, 10.0), feature_scale=1.0),
+              np.r_[0.0, 0.0, rng.uniform(-9, 9, 60)], np.r_[2.0, 3.0, rng.uniform(0.5, 4, 60)],
+              0.002)]
+    kept_share = []
+    orig = O._kept_samples
+
+    def spy(*a):
+        out = orig(*a)
+        if out is not None:
+            kept_share.append(out[0].mean())
+        return out
+
+    for L, xs, rhos, res in cases:
+        O._kept_samples = spy
+        try:
+            fast = upper_offset(L, xs, rhos, resolution=res)
+        finally:
+            O._kept_samples = orig
+        O._kept_samples = lambda *a: None
+        try:
+            full = upper_offset(L, xs, rhos, resolution=res)
+        finally:
+            O._kept_samples = orig
+        np.testing.assert_array_equal(fast.n_contacts, full.n_contacts)
+        for key in ("value", "contact", "contact2"):
+            np.testing.assert_allclose(getattr(fast, key), getattr(full, key), rtol=0,
+                                       atol=1e-13, equal_nan=True)
+    assert (fast.n_contacts[:2] == 2).all()  # x = 0: the ball rests on both sides of the trough
+    np.testing.assert_allclose(fast.contact[:2] + fast.contact2[:2], 0.0, atol=1e-9)
+    assert len(kept_share) >= 2 and max(kept_share) < 0.6  # the bound prunes (both losses)
