@@ -81,7 +81,11 @@ def reference():
     return dict(np.load(DATA))
 
 
-@pytest.mark.parametrize("name", list(cases()))
+_SLOW = {"gaussian_wells_paper", "gaussian_wells_code"}  # 6-7 s each (200 disks of 1000 wells)
+
+
+@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.slow) if n in _SLOW else n
+                                  for n in cases()])
 def test_matches_recorded_reference(name, reference):
     L, x, rho, kw = cases()[name]
     r = upper_offset(L, x, rho, **kw)
