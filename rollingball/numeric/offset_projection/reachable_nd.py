@@ -12,7 +12,10 @@ lies above the graph with :math:`\delta < \rho`,
 
 so one clear ball :math:`B(c', \rho)` (:func:`~rollingball.numeric.projection_nd.
 ball_is_clear_nd`, with the contact :math:`p'` known) proves both that the continuation's
-footpoint :math:`p'` is the global one and that it is reachable (the 1-D analogue is
+footpoint :math:`p'` is the global one and that it is reachable; above at
+:math:`\delta \ge \rho` (no test due) a clear :math:`B(\tilde c, \delta)` proves the
+footpoint.  In both, :math:`r = \max(\delta, \rho)` and the ball is
+:math:`B(p' + r\nu, r)` (the 1-D analogue is
 :func:`~rollingball.numeric.projection.project_for_offset_1d`).  The balls it does not clear
 take the exact projection and the general test, as before.
 """
@@ -35,9 +38,11 @@ def project_for_offset_nd(landscape: Landscape, candidates: np.ndarray, warm: np
                           tol: float = 1e-12, max_iter: int = 50
                           ) -> tuple[Projection, np.ndarray]:
     r"""The exact d-D projection of an offset step's candidates (as ``project(landscape,
-    candidates, warm=warm, resolution=resolution)``), and per candidate whether
-    :math:`c' = p + \rho\,\nu(p)` was proved reachable on the way
-    (:math:`d_\Gamma(c') \ge \rho - 10^{-11}(1 + |c'_{d+1}|)`; False proves nothing).
+    candidates, warm=warm, resolution=resolution)``), and per candidate whether the step
+    needs no further test: :math:`c' = p + \rho\,\nu(p)` proved reachable on the way
+    (:math:`d_\Gamma(c') \ge \rho - 10^{-11}(1 + |c'_{d+1}|)`), or the candidate lies above
+    the graph at :math:`\delta \ge \rho` with its footpoint certified; False proves
+    nothing.
 
     .. math::  B(\tilde c, \delta) \subset B(c', \rho)\quad
                (\tilde c = p + \delta\nu(p) \text{ above the graph},\ \delta < \rho),
@@ -91,6 +96,20 @@ def project_for_offset_nd(landscape: Landscape, candidates: np.ndarray, warm: np
         io = np.flatnonzero(ok)
         ok[io] = ball_is_clear_nd(G, cp[io], thw[it[io]], rho[it[io]], resolution, tol=tol,
                                   max_iter=max_iter, slack=slack[io])
+        clear[it[ok]] = True
+    # above at delta >= rho: no reachability test is due, only the footpoint: B(c~, delta)
+    # clear (slack: exact_nd's tie margin, less the continuation's distance from stationary)
+    with np.errstate(invalid="ignore"):
+        far = (rho > 0) & (b >= F) & (delta >= rho) & np.all(np.isfinite(p), axis=1)
+    it = np.flatnonzero(far)
+    if it.size:
+        nu = G.normal_at(G.as_input(thw[it]))
+        e = np.sqrt(np.sum((c[it] - p[it] - delta[it, None] * nu) ** 2, axis=1))
+        slack = 4e-12 * delta[it] - e
+        ok = slack > 0
+        io = np.flatnonzero(ok)
+        ok[io] = ball_is_clear_nd(G, c[it[io]], thw[it[io]], delta[it[io]], resolution,
+                                  tol=tol, max_iter=max_iter, slack=slack[io])
         clear[it[ok]] = True
     theta = thw.copy()
     iters = np.asarray(iw).copy()
