@@ -64,7 +64,7 @@ from rollingball.numeric.window import GridTable, _check_window, polish
 from rollingball.symbolic.landscape import Landscape
 from rollingball.symbolic.scales import default_resolution
 
-__all__ = ["UpperOffset", "OffsetGrid", "upper_offset", "upper_offset_grid"]
+__all__ = ["UpperOffset", "OffsetGrid", "upper_offset", "upper_offset_grid", "polish_sup"]
 
 #: Two maxima of the sup tie when their values differ by at most this (relative to 1 + |value|).
 TIE_TOL = 1e-9
@@ -587,6 +587,21 @@ def _polish_nd(L, x, s, rho, box, active, steps: int = 60):
         done = (~accepted) | (moved <= 4e-16 * np.maximum(1.0, ra)) | (gfree <= 1e-14)
         active[ia] = ~done
     return s, h
+
+
+def polish_sup(L: Landscape, x: np.ndarray, s0: np.ndarray, rho: np.ndarray
+               ) -> tuple[np.ndarray, np.ndarray]:
+    r"""The safeguarded Newton ascent of :math:`h(s) = f(x + s) + \sqrt{\rho^2 - |s|^2}`
+    (d-D, no box) from ``s0`` (n, d) inside the ball: ``(s, h(s))`` at the local max
+    reached (a lower bound of :math:`f_\rho(x)`, equal to it where the start lies in the
+    sup's basin)."""
+    x = np.asarray(x, dtype=float)
+    s0 = np.asarray(s0, dtype=float)
+    rho = np.asarray(rho, dtype=float)
+    nrm = np.linalg.norm(s0, axis=-1)
+    lim = rho * (1 - 1e-12)
+    s0 = np.where((nrm > lim)[:, None], s0 * (lim / np.maximum(nrm, 1e-300))[:, None], s0)
+    return _polish_nd(L, x, s0, rho, None, np.ones(x.shape[0], dtype=bool))
 
 
 # ---------------------------------------------------------------------------- grid dilation

@@ -71,10 +71,13 @@ class OffsetGraph:
         return (np.asarray(pr.distance, dtype=float),
                 np.asarray(pr.theta, dtype=float).reshape(pts.shape[0], self.d))
 
-    def offset(self, x: np.ndarray, rho: np.ndarray) -> UpperOffset:
-        """The exact upper offset of the graph at horizontal points ``x`` (n, d)."""
+    def offset(self, x: np.ndarray, rho: np.ndarray, resolution: float | None = None
+               ) -> UpperOffset:
+        """The exact upper offset of the graph at horizontal points ``x`` (n, d), sampled at
+        ``resolution`` (default :attr:`offset_res`)."""
         L = self.landscape
-        return upper_offset(L, L.as_input(x), rho, resolution=self.offset_res, tie_tol=TIE_TOL)
+        h = self.offset_res if resolution is None else resolution
+        return upper_offset(L, L.as_input(x), rho, resolution=h, tie_tol=TIE_TOL)
 
     def lift(self, theta: np.ndarray) -> np.ndarray:
         """(n, d) -> the graph points (theta, lambda f(theta)) (n, d+1)."""
