@@ -60,7 +60,14 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
-from rollingball.numeric.window import GridTable, _check_window, polish
+from rollingball.numeric.window import (
+    GridTable,
+    _best_per_window,
+    _brackets,
+    _check_window,
+    _layout,
+    polish,
+)
 from rollingball.symbolic.landscape import Landscape
 from rollingball.symbolic.scales import default_resolution
 
@@ -387,58 +394,22 @@ def _kept_samples(fg, bound, phi, owner, j, counts, first, width, offset):
 
 
 def _scan_block(fg, fgh, lo, hi, counts, sep, newton_steps, offset, bound=None):
-    n = lo.shape[0]
-    owner = np.repeat(np.arange(n), counts)
-    first = np.cumsum(counts) - counts
-    j = np.arange(owner.size) - first[owner]
-    width = np.where(counts > 1, (hi - lo) / np.maximum(counts - 1, 1), 0.0)
-    xs = lo[owner] + j * width[owner]
-    last = j == counts[owner] - 1
-    xs = np.where(last, hi[owner], xs)  # exact right end
+    owner, first, j, width, xs, last = _layout(lo, hi, counts)
     kept = None if bound is None else _kept_samples(fg, bound, xs, owner, j, counts, first,
                                                     width, offset)
+    core = None
     if kept is None:
         g, dg = fg(xs, owner + offset)
-    else:
+    else:  # candidates in the kept chunks only: their neighbours (2 each side) are sampled
         keep, core = kept
         g = np.full(xs.shape, np.inf)
         dg = np.full(xs.shape, np.nan)
         ik = np.flatnonzero(keep)
         g[ik], dg[ik] = fg(xs[ik], owner[ik] + offset)
-    is_first = j == 0
-    prev_g = np.where(is_first, np.inf, np.roll(g, 1))
-    next_g = np.where(last, np.inf, np.roll(g, -1))
-    local = (g <= prev_g) & (g <= next_g)
-    change = (~last) & (dg < 0) & (np.roll(dg, -1) > 0)
-    if kept is None:
-        idx_local = np.flatnonzero(local)
-        idx_change = np.flatnonzero(change & ~local & ~np.roll(local, -1))
-    else:  # candidates in the kept chunks only: their neighbours (2 each side) are sampled
-        idx_local = np.flatnonzero(local & core)
-        idx_change = np.flatnonzero(change & ~local & ~np.roll(local, -1) & core)
-    cl = np.concatenate([np.maximum(idx_local - 1, first[owner[idx_local]]), idx_change])
-    last_of = first[owner[idx_local]] + counts[owner[idx_local]] - 1
-    cr = np.concatenate([np.minimum(idx_local + 1, last_of), idx_change + 1])
-    c0 = np.concatenate([idx_local, np.where(g[idx_change] <= g[idx_change + 1],
-                                              idx_change, idx_change + 1)])
+    cl, cr, c0 = _brackets(g, dg, owner, first, counts, j, last, core)
     who = owner[c0]
-    x, v, _, _ = polish(fgh, xs[cl], xs[cr], xs[c0], who + offset, newton_steps)
-    v = np.where(np.isfinite(v), v, np.inf)  # NaN values never win
-    order = np.lexsort((v, who))
-    who, x, v = who[order], x[order], v[order]
-    starts = np.flatnonzero(np.r_[True, who[1:] != who[:-1]])
-    res = {"x": np.full(n, np.nan), "value": np.full(n, np.inf), "x2": np.full(n, np.nan),
-           "value2": np.full(n, np.inf)}
-    w = who[starts]
-    res["x"][w], res["value"][w] = x[starts], v[starts]
-    # each window's best other minimum: its first candidate farther than sep from the best
-    far_idx = np.flatnonzero(np.abs(x - res["x"][who]) > sep[who])
-    if far_idx.size:
-        fw = who[far_idx]
-        firsts = far_idx[np.r_[True, fw[1:] != fw[:-1]]]
-        res["x2"][who[firsts]] = x[firsts]
-        res["value2"][who[firsts]] = v[firsts]
-    return res
+    x, v, s, c = polish(fgh, xs[cl], xs[cr], xs[c0], who + offset, newton_steps)
+    return _best_per_window(lo.shape[0], who, x, v, s, c, sep[who])
 
 
 # ---------------------------------------------------------------------------- d-D multi-start

@@ -117,38 +117,51 @@ def minimize_in_windows(
     return WindowMin(n_candidates=ncand, samples=counts, **out)
 
 
-def _block(fgh, lo, hi, counts, sep, newton_steps, offset):
+def _layout(lo, hi, counts):
+    """The samples of the windows ``[lo_i, hi_i]``, ``counts_i`` evenly spaced each (the right
+    end exact), flat: ``(owner, first, j, width, xs, last)`` (the window of each sample, each
+    window's first flat index, the index in its window, the spacing, the positions, whether
+    it is its window's last)."""
     n = lo.shape[0]
     owner = np.repeat(np.arange(n), counts)
     first = np.cumsum(counts) - counts
     j = np.arange(owner.size) - first[owner]
     width = np.where(counts > 1, (hi - lo) / np.maximum(counts - 1, 1), 0.0)
     xs = lo[owner] + j * width[owner]
-    xs = np.where(j == counts[owner] - 1, hi[owner], xs)  # exact right end
-    g, dg, _ = fgh(xs, owner + offset)
-
     last = j == counts[owner] - 1
+    xs = np.where(last, hi[owner], xs)  # exact right end
+    return owner, first, j, width, xs, last
+
+
+def _brackets(g, dg, owner, first, counts, j, last, core=None):
+    """The candidates of a flat scan: every sampled local minimum of g, and every - to + sign
+    change of g' between samples j and j+1 (not next to a sampled minimum); ``core``: only
+    candidates there.  Returns flat indices ``(left, right, start)`` of their brackets."""
     is_first = j == 0
     prev_g = np.where(is_first, np.inf, np.roll(g, 1))
     next_g = np.where(last, np.inf, np.roll(g, -1))
     local = (g <= prev_g) & (g <= next_g)
-    # a sign change of g' from - to + between sample j and j+1
-    next_dg = np.roll(dg, -1)
-    change = (~last) & (dg < 0) & (next_dg > 0)
+    change = (~last) & (dg < 0) & (np.roll(dg, -1) > 0) & ~local & ~np.roll(local, -1)
+    if core is not None:
+        local, change = local & core, change & core
     idx_local = np.flatnonzero(local)
-    idx_change = np.flatnonzero(change & ~local & ~np.roll(local, -1))
+    idx_change = np.flatnonzero(change)
     # brackets: around a sampled minimum, or between the two samples of a sign change
     cl = np.concatenate([np.maximum(idx_local - 1, first[owner[idx_local]]), idx_change])
     last_of = first[owner[idx_local]] + counts[owner[idx_local]] - 1
     cr = np.concatenate([np.minimum(idx_local + 1, last_of), idx_change + 1])
     c0 = np.concatenate([idx_local, np.where(g[idx_change] <= g[idx_change + 1],
                                               idx_change, idx_change + 1)])
-    who = owner[c0]
-    x, v, s, c = _polish(fgh, xs[cl], xs[cr], xs[c0], who + offset, newton_steps)
-    # NaN values never win
+    return cl, cr, c0
+
+
+def _best_per_window(n, who, x, v, s, c, sep):
+    """Of the polished candidates (window ``who``, minimiser x, value v, slope s, curvature c),
+    each window's best and best other (farther than ``sep``, one per candidate) as arrays of
+    ``n`` (NaN/inf where none); NaN values never win."""
     v = np.where(np.isfinite(v), v, np.inf)
     order = np.lexsort((v, who))
-    who, x, v, s, c = who[order], x[order], v[order], s[order], c[order]
+    who, x, v, s, c, sep = who[order], x[order], v[order], s[order], c[order], sep[order]
     starts = np.flatnonzero(np.r_[True, who[1:] != who[:-1]])
     res = {"x": np.full(n, np.nan), "value": np.full(n, np.inf), "slope": np.full(n, np.nan),
            "curvature": np.full(n, np.nan), "x2": np.full(n, np.nan),
@@ -158,8 +171,17 @@ def _block(fgh, lo, hi, counts, sep, newton_steps, offset):
     res["x"][w], res["value"][w], res["slope"][w], res["curvature"][w] = (
         x[starts], v[starts], s[starts], c[starts])
     res["n"][w] = np.diff(np.r_[starts, who.size])
-    _second_minimum(res, who, x, v, s, sep[who])
+    _second_minimum(res, who, x, v, s, sep)
     return res
+
+
+def _block(fgh, lo, hi, counts, sep, newton_steps, offset):
+    owner, first, j, _, xs, last = _layout(lo, hi, counts)
+    g, dg, _ = fgh(xs, owner + offset)
+    cl, cr, c0 = _brackets(g, dg, owner, first, counts, j, last)
+    who = owner[c0]
+    x, v, s, c = _polish(fgh, xs[cl], xs[cr], xs[c0], who + offset, newton_steps)
+    return _best_per_window(lo.shape[0], who, x, v, s, c, sep[who])
 
 
 def _second_minimum(res, who, x, v, s, sep) -> None:
