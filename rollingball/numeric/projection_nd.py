@@ -99,6 +99,27 @@ def _lattice_seeds(G, a, b, U, h0, keep, max_window=1 << 14, min_across=16, max_
     return seeds, g, low, best, hs, U
 
 
+def _race(ball, t, g, drop, pd, step, best0, home, hs, strict=None):
+    r"""The seed race of the d-D searches, per Newton row of ball ``ball`` at iterate ``t``
+    (value ``g``, model decrease ``drop``, positive definite ``pd``, next ``step``): True
+    where the row stops.  It loses once its trusted model (``pd``, a step within the lattice
+    spacing ``hs``) cannot beat the best graph point seen (``best0`` per ball, or another
+    row's iterate: every iterate is a graph point, its g an upper bound):
+    :math:`g - \text{RACE}\cdot\text{drop} > g_\text{best}`; it merges into ``home`` (the
+    continuation's minimum, where ``strict``) once within two spacings of it and its Newton
+    step aims within ``MERGE`` of its distance there."""
+    best = best0.copy()
+    np.minimum.at(best, ball, g)
+    near = np.sqrt(np.sum(step * step, axis=-1)) <= hs[ball]
+    lose = pd & near & (g - RACE * drop > best[ball])
+    off = np.sqrt(np.sum((t - home[ball]) ** 2, axis=-1))
+    aim = np.sqrt(np.sum((t + step - home[ball]) ** 2, axis=-1))
+    merged = pd & (off <= 2.0 * hs[ball]) & (aim <= MERGE * off)
+    if strict is not None:
+        merged &= strict[ball]
+    return lose | merged
+
+
 def exact_nd(G, a, b, start, has_warm, resolution, tol, max_iter, keep=8):
     r"""The d-D exact projection (see :mod:`rollingball.numeric.projection`).
 
@@ -158,15 +179,7 @@ def exact_nd(G, a, b, start, has_warm, resolution, tol, max_iter, keep=8):
             # Newton model (trusted: positive definite, a step within a lattice spacing)
             # says it cannot beat the best graph point seen (the continuation, or another
             # row's iterate: every iterate is a graph point, its g an upper bound)
-            ball = ib[rows]
-            best = gw.copy()
-            np.minimum.at(best, ball, g)
-            near = np.sqrt(np.sum(step * step, axis=-1)) <= hs[ball]
-            lose = pd & near & (g - RACE * drop > best[ball])
-            off = np.sqrt(np.sum((t - thw[ball]) ** 2, axis=-1))
-            aim = np.sqrt(np.sum((t + step - thw[ball]) ** 2, axis=-1))
-            merged = strict[ball] & pd & (off <= 2.0 * hs[ball]) & (aim <= MERGE * off)
-            cut = lose | merged
+            cut = _race(ib[rows], t, g, drop, pd, step, gw, thw, hs, strict)
             pruned[rows[cut]] = True
             return cut
 
@@ -265,14 +278,7 @@ def ball_is_clear_nd(G, c, contact, r, resolution, tol=1e-12, max_iter=50, keep=
             ball = ib[rows]
             inside = g < t0[ball]
             failed[ball[inside]] = True
-            bestg = gw.copy()
-            np.minimum.at(bestg, ball, g)
-            near = np.sqrt(np.sum(step * step, axis=-1)) <= hs[ball]
-            lose = pd & near & (g - RACE * drop > bestg[ball])
-            off = np.sqrt(np.sum((t - th0[ball]) ** 2, axis=-1))
-            aim = np.sqrt(np.sum((t + step - th0[ball]) ** 2, axis=-1))
-            merged = pd & (off <= 2.0 * hs[ball]) & (aim <= MERGE * off)
-            return lose | merged | failed[ball]
+            return _race(ball, t, g, drop, pd, step, gw, th0, hs) | failed[ball]
 
         t, F, _, _, _, _ = _newton(G, a0[ib], b0[ib], seeds[ib, js], tol=tol,
                                    max_iter=max_iter, prune=prune, max_step=STEP_CAP * hs[ib])
