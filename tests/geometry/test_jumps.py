@@ -20,7 +20,8 @@ def test_a_ball_in_a_narrow_valley_switches_contacts_every_step():
     np.testing.assert_array_equal(J[1:, 0], switch | (np.arange(1, 21) == 8))
     assert J[8, 0] and not J[:8, 0].any()  # the first switch: 1.39 -> 0.66
     # the storyboard's criterion is this one
-    tr = storyboard.roll_path(Landscape("cos(3*x)/3 + x^2/10"), [2.0], radius=0.5, lr=0.1, steps=20)[0]
+    tr = storyboard.roll_path(Landscape("cos(3*x)/3 + x^2/10"), [2.0], radius=0.5, lr=0.1,
+                              steps=20)[0]
     np.testing.assert_array_equal(storyboard.contact_jumps(tr), np.flatnonzero(J[:, 0]))
 
 
