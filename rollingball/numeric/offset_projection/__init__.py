@@ -121,8 +121,10 @@ def _placed_offset(graph: OffsetGraph, x: np.ndarray, rho: np.ndarray):
     :math:`c = (x, f_\rho(x))` must be at distance :math:`\rho` from the graph by the exact
     projection (the disk scan polishes its best samples only, and a sup narrower than the
     sampling is missed: rastrigin(A=1) at radius 0.3, 16 of 200 balls started up to 0.026
-    inside the tube).  Where it is nearer, the offset is recomputed at half the spacing, at
-    most :data:`PLACEMENT_REFINES` times (and within the sample budget)."""
+    inside the tube).  Where it is nearer, the sup is re-polished from the intruding graph
+    point (:func:`~rollingball.numeric.offset.polish_sup`); where that gains nothing, the
+    offset is recomputed at half the spacing; at most :data:`PLACEMENT_REFINES` + 1 rounds
+    (and within the sample budget)."""
     d = graph.d
     off = graph.offset(x, rho)
     value = np.array(off.value, dtype=float)
@@ -150,10 +152,9 @@ def _placed_offset(graph: OffsetGraph, x: np.ndarray, rho: np.ndarray):
         fields["contact"][iw] = (x[iw] + sv[up]).reshape(fields["contact"][iw].shape)
         fields["contact2"][iw] = np.nan
         fields["n_contacts"][iw] = 1
-        if not np.any(up) and h is not None:
-            h = h / 2
-        else:
+        if np.any(up):  # verify the re-polished values first
             continue
+        h = h / 2
         try:
             fine = graph.offset(x[todo], rho[todo], resolution=h)
         except ValueError:  # over the sample budget: keep the coarser value
