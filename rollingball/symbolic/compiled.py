@@ -10,7 +10,10 @@ with three things lambdify does not do by itself:
   bound to a NumPy array) keep the data as data: no symbolic expansion;
 * constant results (lambdify returns a Python scalar for them) are broadcast
   to the common shape of the inputs, so every output is a float64 array;
-* large reductions are chunked so memory stays bounded.
+* large reductions are chunked so memory stays bounded;
+* sums of Gaussian decay over data (wells, radial basis functions) sum, at each point,
+  only the data within a cut-off radius beyond which every term is below rounding
+  (:mod:`rollingball.symbolic.local_sums`).
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ from collections.abc import Callable, Mapping, Sequence
 import numpy as np
 import scipy.special
 import sympy as sp
+
+from rollingball.symbolic.local_sums import CellList, gaussian_support
 
 __all__ = ["vectorize", "expand_data_sums"]
 
@@ -47,12 +52,14 @@ def _group_key(node: sp.Sum):
 
 
 def _fused_reduction(outer: Sequence[sp.Symbol], nodes: Sequence[sp.Sum],
-                     data: Mapping[str, np.ndarray]):
+                     data: Mapping[str, np.ndarray], prune: bool = True):
     """One NumPy function computing every sum of ``nodes`` (same bounds, same data).
 
     The bodies are compiled together (``lambdify`` with common subexpressions), so a
     landscape's value, gradient and Hessian sums share their terms (``exp`` of the same
     argument is computed once): ``body_j(x[..., None], k, a[k])`` summed over ``k``.
+    With ``prune`` and summands of Gaussian decay (:mod:`rollingball.symbolic.local_sums`),
+    each point sums only the data within the cut-off radius.
     """
     _, lo, hi = _sum_limits(nodes[0])
     k = sp.Dummy("k")
@@ -82,10 +89,7 @@ def _fused_reduction(outer: Sequence[sp.Symbol], nodes: Sequence[sp.Sum],
     term = vectorize(inner_args, bodies, data)
     width = hi - lo + 1
 
-    def impl(*values) -> list[np.ndarray]:
-        values = np.broadcast_arrays(*[np.asarray(v, dtype=float) for v in values])
-        shape = values[0].shape if values else ()
-        flat = [v.reshape(-1, 1) for v in values]
+    def dense(flat) -> np.ndarray:
         n = flat[0].shape[0] if flat else 1
         out = np.empty((len(bodies), n))
         step = max(1, _CHUNK_ELEMENTS // width)
@@ -93,12 +97,60 @@ def _fused_reduction(outer: Sequence[sp.Symbol], nodes: Sequence[sp.Sum],
             part = [v[start:start + step] for v in flat]
             for j, terms in enumerate(term(*part, *columns)):
                 out[j, start:start + step] = terms.sum(axis=-1)
+        return out
+
+    local = _local_reduction(term, bodies, outer, placeholders, columns, dense) \
+        if prune else None
+
+    def impl(*values) -> list[np.ndarray]:
+        values = np.broadcast_arrays(*[np.asarray(v, dtype=float) for v in values])
+        shape = values[0].shape if values else ()
+        flat = [v.reshape(-1, 1) for v in values]
+        out = (local or dense)(flat)
         return [row.reshape(shape) for row in out]
+
+    impl.support = local.support if local else None
 
     return impl
 
 
-def _lift_sums(exprs: Sequence[sp.Expr], outer: Sequence[sp.Symbol], data):
+def _local_reduction(term, bodies, outer, placeholders, columns, dense):
+    """The pruned reduction of :func:`_fused_reduction` (flat points -> (bodies, n)), or
+    ``None`` when the summands are not of Gaussian decay."""
+    support = gaussian_support(bodies, outer, placeholders.values(), len(columns[0]))
+    if support is None:
+        return None
+    try:
+        cells = CellList(np.stack([columns[c] for _, c in support.axes], axis=1),
+                         support.radius)
+    except ValueError:  # too many cells: the dense reduction
+        return None
+    padded = [np.append(col, 0.0) for col in columns]  # index K: a padding datum
+    step = max(1, _CHUNK_ELEMENTS // cells.width)
+
+    def local(flat) -> np.ndarray:
+        n = flat[0].shape[0]
+        coords = np.concatenate([flat[i] for i, _ in support.axes], axis=1)
+        finite = np.isfinite(coords).all(axis=1)
+        out = np.empty((len(bodies), n))
+        if not finite.all():  # NaN or inf: the dense sum says what they give
+            bad = np.flatnonzero(~finite)
+            out[:, bad] = dense([v[bad] for v in flat])
+        good = np.flatnonzero(finite)
+        which = cells.cells(coords[good])
+        for start in range(0, good.size, step):
+            rows, cell = good[start:start + step], which[start:start + step]
+            idx, keep = cells.table[cell], cells.valid[cell]
+            part = [v[rows] for v in flat]
+            for j, terms in enumerate(term(*part, *[col[idx] for col in padded])):
+                out[j, rows] = np.where(keep, terms, 0.0).sum(axis=-1)
+        return out
+
+    local.support = support
+    return local
+
+
+def _lift_sums(exprs: Sequence[sp.Expr], outer: Sequence[sp.Symbol], data, prune: bool = True):
     """Replace each outermost Sum by a new symbol; return the new expressions and the
     fused reductions that compute those symbols' values: [(symbols, reduction), ...]."""
     found: dict[sp.Sum, sp.Symbol] = {}
@@ -116,7 +168,7 @@ def _lift_sums(exprs: Sequence[sp.Expr], outer: Sequence[sp.Symbol], data):
     groups: dict[tuple, list[sp.Sum]] = {}
     for node in found:
         groups.setdefault(_group_key(node), []).append(node)
-    reductions = [([found[n] for n in nodes], _fused_reduction(outer, nodes, data))
+    reductions = [([found[n] for n in nodes], _fused_reduction(outer, nodes, data, prune))
                   for nodes in groups.values()]
     return lifted, reductions
 
@@ -125,6 +177,7 @@ def vectorize(
     symbols: Sequence[sp.Symbol],
     exprs: Sequence[sp.Expr],
     data: Mapping[str, np.ndarray] | None = None,
+    prune: bool = True,
 ) -> Callable[..., list[np.ndarray]]:
     """Compile ``exprs`` into one NumPy function of ``symbols``.
 
@@ -132,12 +185,13 @@ def vectorize(
     shapes) and returns a list with one float64 array per expression, each of
     the broadcast shape of the inputs.  Sums are evaluated first, all sums with the
     same bounds and data in one fused pass, and enter the compiled expressions as
-    values.
+    values. ``prune=False`` keeps every term of sums of Gaussian decay (the reference the
+    pruned sums are tested against).
     """
     data = dict(data or {})
     symbols = list(symbols)
     exprs = [sp.sympify(e) for e in exprs]
-    lifted, reductions = _lift_sums(exprs, symbols, data)
+    lifted, reductions = _lift_sums(exprs, symbols, data, prune)
     sum_symbols = [s for group, _ in reductions for s in group]
     raw = sp.lambdify(symbols + sum_symbols, lifted, modules=[_ARRAY_FUNCTIONS, "numpy"], cse=True)
 
@@ -155,6 +209,8 @@ def vectorize(
         return out
 
     evaluate.exprs = exprs
+    #: per fused group of sums: its GaussianSupport where pruned, else None
+    evaluate.supports = [reduce.support for _, reduce in reductions]
     return evaluate
 
 
