@@ -125,7 +125,7 @@ def gaussian_support(bodies, outer, placeholders, n_terms: int):
     if sp.expand(exponent + sum(c * (x - a) ** 2 for c, x, a in weights)) != 0:
         return None
     d = [sp.Dummy(f"d{i}") for i in range(len(axes))]
-    into_d = {a: x - di for (c, x, a), di in zip(weights, d)}
+    into_d = {a: x - di for (c, x, a), di in zip(weights, d, strict=True)}
     w = sp.Dummy("w")
     radius = 0.0
     cmin = float(min(c for c, _, _ in weights))

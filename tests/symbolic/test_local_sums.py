@@ -25,7 +25,7 @@ def test_pruned_equals_dense_to_rounding(form):
     X = np.concatenate([rng.uniform(-4.5, 4.5, (4000, 2)),  # inside, on the rim, outside
                         np.column_stack([L.data["ax"], L.data["ay"]])[:500]  # on the wells
                         + rng.normal(0, 0.05, (500, 2))])
-    for a, b in zip(pruned(X[:, 0], X[:, 1]), dense(X[:, 0], X[:, 1])):
+    for a, b in zip(pruned(X[:, 0], X[:, 1]), dense(X[:, 0], X[:, 1]), strict=True):
         assert np.all(np.isfinite(a))
         # the dense sum's own rounding: K = 1000 terms of size up to ~4 c / e
         assert np.max(np.abs(a - b) / (1.0 + np.abs(b))) < 1e-13
