@@ -43,7 +43,10 @@ def test_page_tables_and_cost_scaling():
     # 240 s for 4 balls x 300 steps is 200 ms per ball-step
     assert "| 200 |" in page
     # full study: 1000 x (30/1000 + 240/4) s = 60 030 s = 16.7 core-hours
-    assert "costs about 16.7 core-hours" in page
+    assert "costs 16.7 core-hours at these rates" in page
+    assert "at 10^6 starts 16,675 core-hours (16.7 h on 1000 workers)" in page
+    # the run's own total: 30 + 240 s
+    assert "The stored cells took 4.5 worker-minutes in all" in page
     assert page.count("![basin fraction vs radius") == 1
 
 
