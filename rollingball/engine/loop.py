@@ -163,6 +163,7 @@ from rollingball import _budget
 from rollingball.engine.baselines import Baseline
 from rollingball.engine.inputs import Schedule, as_domain, as_starts, schedule
 from rollingball.engine.recorder import (
+    AT_REST,
     STATUS,
     TOO_WIDE,
     Progress,
@@ -206,6 +207,8 @@ def roll(
     momentum: float | None = None,
     betas: tuple[float, float] | None = None,
     sam_radius: float | None = None,
+    rest_tol: float | None = None,
+    rest_steps: int = 10,
     box=None,
 ) -> RollResult:
     r"""Roll a batch of balls (or run a baseline) on ``landscape``.
@@ -251,6 +254,13 @@ def roll(
             ``method="alg1", projection="paper", gamma=0.1`` is
             ``solver=Alg1(projection=PaperProjection(gamma=0.1))``; not together with
             ``solver`` (except a ``method`` equal to its name).
+        rest_tol, rest_steps: stop a ball at rest (ball methods only; default never): once its
+            centre has moved by at most ``rest_tol * (1 + |c_t|)`` in each of ``rest_steps``
+            consecutive steps, and its radius and learning rate are the same for every
+            remaining step, it stops with status ``at_rest`` and its later rows repeat its
+            last state (what the remaining steps of a fixed point give, to ``rest_tol`` per
+            step; a ball resting on a ring of contacts costs the most per step and changes
+            only its footpoint, among tied contacts). ``result.nit`` is the steps it ran.
         box: the deprecated name of ``domain`` (a ``DeprecationWarning``).
 
     Returns:
@@ -272,6 +282,12 @@ def roll(
         raise ValueError(f"residual_every must be a positive integer, got {residual_every!r}")
     if not (np.isfinite(scale) and scale > 0):
         raise ValueError(f"scale must be positive and finite, got {scale}")
+    if rest_tol is not None and not (isinstance(rest_tol, int | float | np.floating)
+                                     and np.isfinite(rest_tol) and rest_tol > 0):
+        raise ValueError(f"rest_tol must be a positive number or None, got {rest_tol!r}")
+    if isinstance(rest_steps, bool) or not isinstance(rest_steps, int | np.integer) \
+            or rest_steps < 1:
+        raise ValueError(f"rest_steps must be a positive integer, got {rest_steps!r}")
     if resolution is not None and not (np.isfinite(resolution) and resolution > 0):
         raise ValueError(f"resolution must be positive, got {resolution}")
     if box is not None:
@@ -298,8 +314,11 @@ def roll(
     rec = Recorder(steps, n, d)
     lr0 = lr_at(0)
     bar = Progress(steps, progress)
+    if rest_tol is not None and not ball:
+        raise ValueError(f"rest_tol applies to the ball methods, not to {solver.name}")
     if ball:
-        _run_ball(L, graph, solver, x, steps, lr_at, radius_at, rec, lo, hi, bar)
+        rest = None if rest_tol is None else (float(rest_tol), int(rest_steps))
+        _run_ball(L, graph, solver, x, steps, lr_at, radius_at, rec, lo, hi, bar, rest)
         # the invariant residual, by an independent global distance evaluation
         rows = np.unique(np.r_[np.arange(0, steps + 1, residual_every), steps])
         rec.residual[rows] = _invariant_residual(graph.landscape, rec.centre[rows],
@@ -311,6 +330,8 @@ def roll(
     wall = time.perf_counter() - started
     options = dict(steps=steps, scale=scale, resolution=resolution, domain=None if lo is None
                    else np.stack([lo, hi], axis=-1).tolist(), residual_every=int(residual_every))
+    if rest_tol is not None:
+        options.update(rest_tol=float(rest_tol), rest_steps=int(rest_steps))
     status = np.array([STATUS[k] for k in rec.status], dtype=object)
     return RollResult(landscape=L, solver=solver, radius=rho0.copy(), lr=lr0.copy(),
                       theta=rec.theta, point=rec.point, centre=rec.centre, loss=rec.loss,
@@ -418,8 +439,21 @@ def _screen(graph: OffsetGraph, tau, pts, ref, rho, h) -> np.ndarray:
     return code
 
 
+def _constant_from(radius_at, lr_at, steps: int, n: int) -> np.ndarray:
+    """(steps + 1, n) bool: row t says the radius of steps t..T and the learning rate of
+    steps t..T-1 all equal those of step t (nothing in the schedule changes from t on)."""
+    R = np.stack([np.broadcast_to(radius_at(s), (n,)) for s in range(steps + 1)])
+    E = np.stack([np.broadcast_to(lr_at(s), (n,)) for s in range(max(steps, 1))])
+    same = np.ones((steps + 1, n), dtype=bool)
+    same[:-1] = R[1:] == R[:-1]
+    if steps > 1:
+        same[:steps - 1] &= E[1:steps] == E[:steps - 1]
+    # suffix "all": t holds when every later change test holds
+    return np.flip(np.logical_and.accumulate(np.flip(same, axis=0), axis=0), axis=0)
+
+
 def _run_ball(L, graph, solver: BallSolver, x, steps, lr_at, radius_at, rec, lo, hi,
-              bar) -> None:
+              bar, rest=None) -> None:
     d = graph.d
     n = x.shape[0]
     rbo = isinstance(solver, OffsetRBO)
@@ -454,6 +488,9 @@ def _run_ball(L, graph, solver: BallSolver, x, steps, lr_at, radius_at, rec, lo,
     for k in (1, 2, 3, TOO_WIDE):
         rec.freeze(0, np.flatnonzero(code == k), k)
     active = np.flatnonzero(code == 0)
+    if rest is not None:
+        still = np.zeros(n, dtype=np.int64)  # consecutive steps without a move
+        steady = _constant_from(radius_at, lr_at, steps, n)
     for t in range(steps):
         rho_next = radius_at(t + 1)
         rec.radius_t[t + 1] = rho_next
@@ -530,6 +567,15 @@ def _run_ball(L, graph, solver: BallSolver, x, steps, lr_at, radius_at, rec, lo,
                 for k in (2, TOO_WIDE):
                     rec.freeze(t + 1, stopped[pre[~go] == k], k)
             active = ig
+            if rest is not None and ig.size:
+                tol, need = rest
+                c0, c1 = rec.centre[t, ig], rec.centre[t + 1, ig]
+                moved = np.linalg.norm(c1 - c0, axis=1) > tol * (1.0 + np.linalg.norm(c0, axis=1))
+                still[ig] = np.where(moved, 0, still[ig] + 1)
+                calm = (still[ig] >= need) & steady[t + 1, ig]
+                if np.any(calm):  # row t+1 is kept; the later rows repeat it
+                    rec.freeze(t + 1, ig[calm], AT_REST)
+                    active = ig[~calm]
         bar.update(t + 1)
 
 

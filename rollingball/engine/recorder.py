@@ -41,9 +41,11 @@ DIVERGE_THETA = 1e8
 DIVERGE_LOSS = 1e150
 #: The status code of a ball whose step would need a search window over budget.
 TOO_WIDE = 4
+#: Code of a ball stopped at rest (``roll(rest_tol=...)``).
+AT_REST = 5
 #: The status of each code of :func:`check_new` (and :data:`TOO_WIDE`).
 STATUS = {0: Status.OK, 1: Status.DIVERGED, 2: Status.NON_FINITE, 3: Status.LEFT_BOX,
-          TOO_WIDE: Status.TOO_WIDE}
+          TOO_WIDE: Status.TOO_WIDE, AT_REST: Status.AT_REST}
 # a grid index k = x / h must fit an int64 with room to spare
 _MAX_INDEX = 2.0**52
 
@@ -102,7 +104,8 @@ class Recorder:
         self.stopped_at = np.full(n, -1, dtype=np.int64)
 
     def freeze(self, t: int, idx: np.ndarray, code: int) -> None:
-        """Stop balls ``idx`` at step ``t``: they keep their state of step t-1 from now on."""
+        """Stop balls ``idx`` at step ``t``: they keep their state of step t-1 from now on
+        (``AT_REST``: of step t, which they completed)."""
         self.status[idx] = code
         self.stopped_at[idx] = t
 

@@ -78,6 +78,8 @@ class Status(enum.Enum):
     LEFT_BOX = ("left_box", "the iterate left the domain")
     TOO_WIDE = ("too_wide", "the next step's search window (projection, offset or contact "
                 "sub-steps) would exceed the sample budget")
+    AT_REST = ("at_rest", "the centre stood still (roll's rest_tol) with the radius and "
+               "learning rate constant for every later step: the later steps repeat its state")
 
     def __init__(self, code: str, message: str) -> None:
         self.code = code
@@ -280,8 +282,8 @@ class RollResult:
 
     @property
     def success(self) -> np.ndarray:
-        """(N,) bool: status is ok."""
-        return np.array([s is Status.OK for s in self.status], dtype=bool)
+        """(N,) bool: status is ok or at_rest (stopped early because nothing would change)."""
+        return np.array([s in (Status.OK, Status.AT_REST) for s in self.status], dtype=bool)
 
     @property
     def message(self) -> list[str]:

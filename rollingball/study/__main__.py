@@ -25,6 +25,8 @@ def main(argv=None) -> int:
     f.add_argument("--workers", type=int, default=None, help="local workers (default: cores)")
     f.add_argument("--budget", type=float, default=4 * 3600.0,
                    help="core-seconds over which the study is refused (default 14400)")
+    f.add_argument("--rest-tol", type=float, default=1e-9,
+                   help="stop RBO balls at rest at this tolerance (default 1e-9; 0: never)")
     f.add_argument("--no-run", action="store_true",
                    help="run nothing: write the page from the cells stored so far")
     args = p.parse_args(argv)
@@ -32,6 +34,7 @@ def main(argv=None) -> int:
         res = fig4_study(args.out, docs=args.docs, rbo_starts=args.rbo_starts,
                          gd_starts=args.gd_starts, steps=args.steps, forms=args.forms,
                          scheduler=args.scheduler, workers=args.workers, budget=args.budget,
+                         rest_tol=args.rest_tol or None,
                          run=not args.no_run)
     except ValueError as exc:
         print(f"rollingball.study: error: {exc}", file=sys.stderr)

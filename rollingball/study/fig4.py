@@ -61,7 +61,8 @@ def _rows(ds, label_of) -> list[dict]:
                                jumps_mean=float(c["jumps_mean"]),
                                travel=float(c["travel_mean"]),
                                displacement=float(c["displacement_mean"]),
-                               not_ok=int(n - int(c["status_count"].sel(status="ok"))),
+                               at_rest=_count(c, "at_rest"),
+                               not_ok=n - _count(c, "ok") - _count(c, "at_rest"),
                                wall=float(c["wall_time"]))
                     for by in ("centre", "footpoint"):
                         k = int(c[f"basin_{by}_count"])
@@ -69,6 +70,13 @@ def _rows(ds, label_of) -> list[dict]:
                         row[by] = (k, float(lo), float(hi))
                     rows.append(row)
     return rows
+
+
+def _count(cell, status: str) -> int:
+    """Balls of a stored cell with this status (0 for a status the store predates)."""
+    if status not in cell["status"].values:
+        return 0
+    return int(cell["status_count"].sel(status=status))
 
 
 def _subset_row(ds, n: int, label: str) -> dict:
@@ -152,7 +160,7 @@ def fig4_study(out: str | os.PathLike, *, docs: str | os.PathLike | None = None,
                radii: Sequence[float] = (1.0, 2.0, 3.0, 4.0, 5.0),
                schedules: Sequence[str] = ("linear", "cosine", "step"), rho_max: float = 5.0,
                forms: Sequence[str] = ("paper", "code"), box=FIG4_BOX, seed: int = 0,
-               residual_every: int = 50,
+               residual_every: int = 50, rest_tol: float | None = 1e-9,
                scheduler: str | None = None, workers: int | None = None,
                budget: float = 4 * 3600.0, progress: bool = True,
                images: str | os.PathLike | None = None, run: bool = True) -> dict:
@@ -163,6 +171,9 @@ def fig4_study(out: str | os.PathLike, *, docs: str | os.PathLike | None = None,
 
     The invariant residual :math:`|d_\Gamma(c_t) - \rho_t|` is refereed every
     ``residual_every`` steps (the referee's dense look costs about as much as 10 RBO steps).
+    An RBO ball whose centre stood still (``rest_tol``, 10 steps) with its radius constant
+    from then on stops (status ``at_rest``, :func:`rollingball.roll`); ``None`` runs every
+    step.
 
     With ``run=False`` nothing runs: the page is written from the cells stored so far (an
     interrupted study; the cells not stored are listed as not run).
@@ -192,14 +203,17 @@ def fig4_study(out: str | os.PathLike, *, docs: str | os.PathLike | None = None,
                   batch=max(1, min(rbo_starts, 250)))  # tasks of 250 balls: a cell spans workers
     result: dict = {"forms": {}, "costs": {}, "settings": dict(
         rbo_starts=rbo_starts, gd_starts=gd_starts, steps=steps, lr=lr, radii=list(radii),
-        residual_every=residual_every,
+        residual_every=residual_every, rest_tol=rest_tol,
         schedules=list(schedules), rho_max=rho_max, box=[list(b) for b in box], seed=seed)}
+    # balls at rest stop (roll's rest_tol): a ball resting on a ring of contacts is the
+    # dearest per step and, with a constant radius, stays put for the remaining steps
+    rest = None if rest_tol is None else dict(rest_tol=rest_tol, rest_steps=10)
     parts = (("gd", dict(methods=["gd"], radii=[0.0], schedules=["constant"], starts=gd_starts,
                          batch=250)),
              ("rbo", dict(methods=["rbo"], radii=list(radii), schedules=["constant"],
-                          starts=rbo_starts)),
+                          starts=rbo_starts, options=rest)),
              ("decay", dict(methods=["rbo"], radii=[rho_max], schedules=list(schedules),
-                            starts=rbo_starts)))
+                            starts=rbo_starts, options=rest)))
 
     def run_part(form: str, name: str, kw: dict) -> None:
         sweep(f"gaussian_wells:form={form}", out=out / f"fig4_{form}_{name}.zarr",
@@ -372,6 +386,14 @@ def study_page(result: dict, images: str) -> str:
            "`--scheduler tcp://HOST:PORT`) for the full study."),
         f"- Invariant residual |d(c_t) - rho_t| refereed every "
         f"{st.get('residual_every', 10)} steps (the max over those steps).",
+        *([] if st.get("rest_tol") is None else [
+            f"- Balls at rest stop early: an RBO ball whose centre moved by at most "
+            f"{st['rest_tol']:g} (1 + |c|) in each of 10 steps, with its radius constant for "
+            "every later step, keeps that state for the remaining steps (status `at_rest`, "
+            "`rollingball.roll(rest_tol=...)`); the remaining steps of such a fixed point "
+            "would move it by at most that much per step. Most fixed-radius balls come to "
+            "rest within a few dozen steps (column *at rest*); their jumps count only the "
+            "steps run."]),
         "- Basin test (the reproduction report's): gradient descent (step 2e-3, up to 5000 "
         "steps) from the final centre (horizontal part) or footpoint ends within 0.05 of the "
         "global minimiser.",
@@ -387,13 +409,14 @@ def study_page(result: dict, images: str) -> str:
               f"![basin fraction vs radius, {form} wells]({images}/fig4_{form}.png)", "",
               "| run | n | basin by centre [95 % CI] | basin by footpoint [95 % CI] | mean "
               "final loss | median final loss | max residual | jumps / ball | mean travel | "
-              "ms / ball-step |",
-              "|---|---|---|---|---|---|---|---|---|---|"]
+              "at rest | ms / ball-step |",
+              "|---|---|---|---|---|---|---|---|---|---|---|"]
         for r in rows:
             L.append(f"| {r['label']} | {r['n']} | {_fmt_frac(r['centre'], r['n'])} | "
                      f"{_fmt_frac(r['footpoint'], r['n'])} | {r['loss_mean']:.4g} | "
                      f"{r['loss_median']:.4g} | {r['residual_max']:.2g} | "
                      f"{r['jumps_mean']:.3g} | {r['travel']:.3g} | "
+                     f"{r.get('at_rest', 0)} | "
                      f"{r['wall'] / (r['n'] * st['steps']) * 1e3:.3g} |")
         missing = result.get("missing", {}).get(form, [])
         if missing:

@@ -21,7 +21,7 @@ def test_status_members_carry_messages():
     assert Status.OK.code == "ok" and "every step" in Status.OK.message
     assert Status.from_code("left_box") is Status.LEFT_BOX
     assert {s.code for s in Status} == {"ok", "diverged", "non_finite", "left_box",
-                                         "too_wide"}
+                                         "too_wide", "at_rest"}
     with pytest.raises(ValueError):
         Status.from_code("exploded")
 

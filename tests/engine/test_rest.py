@@ -1,0 +1,68 @@
+"""roll(rest_tol=...): balls at rest stop, and stopping changes nothing but the cost."""
+
+import numpy as np
+import pytest
+
+import rollingball as rb
+
+
+def test_a_ball_on_a_ring_of_contacts_rests_where_the_closed_form_says():
+    # paraboloid |theta|^2, rho = 2 > 1/2 (its critical radius): the ball ends on the ring
+    # |theta|^2 = rho^2 - 1/4 with its centre on the axis at height rho^2 + 1/4
+    rho, T = 2.0, 120
+    x0 = np.array([[1.0, 0.5], [-0.8, 0.9]])
+    full = rb.roll("x^2 + y^2", x0, radius=rho, lr=0.01, steps=T, residual_every=T)
+    rest = rb.roll("x^2 + y^2", x0, radius=rho, lr=0.01, steps=T, residual_every=T,
+                   rest_tol=1e-9)
+    assert [str(s) for s in rest.status] == ["at_rest", "at_rest"]
+    assert all(rest.success) and np.all(rest.nit < T)
+    c = np.asarray(rest.centre)[-1]
+    np.testing.assert_allclose(c[:, :2], 0.0, atol=1e-8)
+    np.testing.assert_allclose(c[:, 2], rho**2 + 0.25, rtol=1e-12)
+    np.testing.assert_allclose(np.sum(np.asarray(rest.theta)[-1] ** 2, axis=1), rho**2 - 0.25,
+                               rtol=1e-9)
+    # the full run's later centres stay within rest_tol per step of the stopped one
+    for i, k in enumerate(rest.nit):
+        later = np.asarray(full.centre)[k:, i]
+        drift = np.linalg.norm(later - np.asarray(rest.centre)[k, i], axis=1)
+        assert drift.max() <= (T - k) * 1e-9 * (1 + np.linalg.norm(later, axis=1)).max()
+        # up to step k the two runs are the same run
+        np.testing.assert_array_equal(np.asarray(full.centre)[:k + 1, i],
+                                      np.asarray(rest.centre)[:k + 1, i])
+        # after it the rows repeat the state at rest
+        np.testing.assert_array_equal(np.asarray(rest.centre)[k:, i],
+                                      np.broadcast_to(np.asarray(rest.centre)[k, i],
+                                                      (T + 1 - k, 3)))
+    assert rest.max_residual.max() < 1e-9
+
+
+def test_no_rest_while_the_radius_will_change():
+    T = 60
+    lin = rb.roll("x^2", [0.3], radius=lambda t: 0.3 * (1 - t / T), lr=0.05, steps=T,
+                  rest_tol=1e-9)
+    assert str(lin.status[0]) == "ok" and lin.nit[0] == T
+    # a step schedule: at rest with rho = 0.3 early, but the radius drops to 0 at T/2
+    step = rb.roll("x^2", [0.3], radius=lambda t: 0.3 if t < T // 2 else 0.0, lr=0.2,
+                   steps=T, rest_tol=1e-9, rest_steps=3)
+    assert step.nit[0] >= T // 2
+    np.testing.assert_allclose(np.asarray(step.theta)[-1], 0.0, atol=1e-6)
+
+
+def test_one_dimensional_bowl_rests_at_its_minimum():
+    T = 300
+    r = rb.roll("x^2", [1.0, -0.5], radius=0.2, lr=0.1, steps=T, rest_tol=1e-12)
+    assert [str(s) for s in r.status] == ["at_rest", "at_rest"] and np.all(r.nit < T)
+    np.testing.assert_allclose(np.asarray(r.x)[:, 0], 0.0, atol=1e-9)
+    assert r.options["rest_tol"] == 1e-12 and r.options["rest_steps"] == 10
+    assert "at_rest (2 balls)" in r.summary()
+
+
+@pytest.mark.parametrize("kw, match", [
+    (dict(rest_tol=-1.0), "rest_tol must be a positive number"),
+    (dict(rest_tol=float("nan")), "rest_tol must be a positive number"),
+    (dict(rest_tol=1e-9, rest_steps=0), "rest_steps must be a positive integer"),
+    (dict(rest_tol=1e-9, method="gd"), "rest_tol applies to the ball methods"),
+])
+def test_bad_rest_options_are_one_line_errors(kw, match):
+    with pytest.raises(ValueError, match=match):
+        rb.roll("x^2", [1.0], steps=3, **kw)
