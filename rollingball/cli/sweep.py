@@ -70,6 +70,10 @@ def register(sub) -> None:
                    help="basin test: most gradient-descent steps (default 5000)")
     p.add_argument("--overwrite", action="store_true",
                    help="replace a store that holds a different sweep")
+    p.add_argument("--rest-tol", type=float, default=None, metavar="TOL",
+                   help="stop a ball of a ball method (rbo, alg1, tangent) whose centre stood "
+                   "still to TOL for 10 steps with a constant radius from then on (status "
+                   "at_rest; default: every step runs)")
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="progress bar on stderr (default: on a terminal)")
     p.set_defaults(handler=main)
@@ -112,6 +116,9 @@ def main(args: argparse.Namespace) -> int:
         if len(args.sweep_domain) % 2:
             raise ValueError("--domain takes pairs LO HI, one per axis")
         domain = np.reshape(args.sweep_domain, (-1, 2)).tolist()
+    if args.rest_tol is not None and not (math.isfinite(args.rest_tol) and args.rest_tol > 0):
+        raise ValueError(f"--rest-tol must be a positive number, got {args.rest_tol}")
+    options = None if args.rest_tol is None else {"rest_tol": args.rest_tol}
     loss = ALIASES.get(args.loss.strip(), args.loss) if args.variables is None else args.loss
     ds = sweep(loss, variables=args.variables, radii=parse_radii(args.sweep_radii), lrs=args.lrs,
                methods=args.methods, schedules=args.schedules, starts=starts,
@@ -120,6 +127,7 @@ def main(args: argparse.Namespace) -> int:
                trajectories=args.trajectories, budget=args.budget,
                memory_budget=args.memory_budget * 2**30, basin_tol=args.basin_tol,
                basin_lr=args.basin_lr, basin_steps=args.basin_steps, overwrite=args.overwrite,
+               options=options,
                progress=sys.stderr.isatty() if args.progress is None else args.progress)
     done = int(ds["done"].values.sum())
     frac = ds["basin_centre_fraction"].values

@@ -216,8 +216,12 @@ def run_batch(task: dict) -> dict:
     if task["schedule"] == "constant":
         radius = float(task["radius"])
     kw = {} if method in BASELINES else dict(projection=projection)
+    options = dict(task.get("options", {}))
+    if method in BASELINES:  # stopping at rest is a ball method's option (a sweep's, for all)
+        options.pop("rest_tol", None)
+        options.pop("rest_steps", None)
     res = roll(L, x0, method=method, radius=radius, lr=float(task["lr"]), steps=steps, **kw,
-               residual_every=int(task.get("residual_every", 1)), **task.get("options", {}))
+               residual_every=int(task.get("residual_every", 1)), **options)
     centre = np.asarray(res.centre, dtype=float)
     theta = np.asarray(res.theta, dtype=float)
     ch = centre[:, :, :d]

@@ -641,7 +641,9 @@ def sweep(
         overwrite: replace a store holding another sweep.
         progress: draw the progress bar on stderr.
         on_cell: called with each cell index after it is stored.
-        options: extra keyword arguments of :func:`rollingball.roll` (e.g. ``box``).
+        options: extra keyword arguments of :func:`rollingball.roll` (e.g. ``domain``;
+            ``rest_tol`` and ``rest_steps`` apply to the ball methods, the baselines run every
+            step).
 
     Returns:
         the dataset, opened from ``out``.  Its attributes: ``spec`` (JSON of

@@ -79,3 +79,24 @@ def test_sweep_radius_zero_accepted_negative_refused(tmp_path, capsys):
     # the shared check still refuses radius 0 where it means nothing (iron)
     assert main(["iron", "sin", "--radii", "0", "1"]) == 2
     assert "must be positive" in capsys.readouterr().err
+
+
+def test_sweep_rest_tol_stops_balls_at_rest_and_leaves_baselines_alone(tmp_path, capsys):
+    """--rest-tol: the RBO balls of a bowl come to rest (status at_rest) at the same final
+    centres as a sweep running every step; gradient descent in the same sweep is unchanged."""
+    common = ["sweep", "x^2", "--radii", "0.2", "--lrs", "0.1", "--methods", "rbo", "gd",
+              "--starts", "4", "--domain", "-1", "1", "--steps", "120", "--batch", "4",
+              "--scheduler", "serial", "--basin-steps", "200"]
+    full, rest = tmp_path / "full.zarr", tmp_path / "rest.zarr"
+    assert main([*common, "--out", str(full)]) == 0
+    assert main([*common, "--rest-tol", "1e-12", "--out", str(rest)]) == 0
+    a, b = xr.open_zarr(full), xr.open_zarr(rest)
+    rbo, gd = {"method": "rbo"}, {"method": "gd"}
+    assert int(b["status_count"].sel({**rbo, "status": "at_rest"}).sum()) == 4
+    assert int(a["status_count"].sel({**rbo, "status": "at_rest"}).sum()) == 0
+    np.testing.assert_allclose(b["final_loss"].sel(rbo).values,
+                               a["final_loss"].sel(rbo).values, atol=1e-12)
+    np.testing.assert_array_equal(b["final_loss"].sel(gd).values,
+                                  a["final_loss"].sel(gd).values)
+    assert main([*common, "--rest-tol", "-1", "--out", str(tmp_path / "x.zarr")]) == 2
+    assert "--rest-tol must be a positive number" in capsys.readouterr().err
