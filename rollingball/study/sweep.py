@@ -516,15 +516,18 @@ class _Bar:
 
 
 def _priority(task: dict) -> int:
-    """Cheaper batches first on a cluster (Dask runs higher priorities first): the RBO's cost
-    per step grows with the radius, so the priority is minus the mean radius of the run (in
-    thousandths); baselines cost least. Only the order changes, never a result."""
+    """Cheaper batches first on a cluster (Dask runs higher priorities first): baselines
+    cost least; the RBO's cost per step grows with the radius, so among constant radii the
+    priority is minus the radius (in thousandths); a changing radius comes after every
+    constant one (its balls cannot stop at rest, ``rest_tol``), by minus its mean radius.
+    Only the order changes, never a result."""
     if parse_method(task["method"])[0] in BASELINES:
         return 1
     steps = max(int(task["steps"]), 1)
     schedule = RadiusSchedule(task["schedule"], float(task["radius"]), steps)
     mean = sum(schedule(t) for t in range(steps)) / steps
-    return -int(round(1000 * mean))
+    later = 0 if task["schedule"] == "constant" else 10**9
+    return -int(round(1000 * mean)) - later
 
 
 def _run_tasks(tasks: list[tuple[int, dict]], scheduler, client, workers: int):
