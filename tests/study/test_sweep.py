@@ -263,3 +263,19 @@ def test_radius_zero_is_a_step_on_the_graph_and_refused_for_tangent(tmp_path):
               **{**GRID, "methods": ["tangent"], "radii": [0.0]})
     with pytest.raises(ValueError, match="radii must be finite and >= 0"):
         sweep(LOSS, out=tmp_path / "n.zarr", scheduler="serial", **{**GRID, "radii": [-0.1]})
+
+
+def test_cluster_priority_runs_cheap_batches_first():
+    """Baselines, then constant radii from the smallest, then changing radii (which cannot
+    stop at rest) by their mean radius; Dask runs higher priorities first."""
+    from rollingball.study.sweep import _priority
+
+    def task(method="rbo", schedule="constant", radius=1.0):
+        return dict(method=method, schedule=schedule, radius=radius, steps=300)
+
+    order = [task("gd", radius=0.0), task(radius=1.0), task(radius=5.0),
+             task(schedule="step", radius=2.0), task(schedule="linear", radius=5.0)]
+    ranks = [_priority(t) for t in order]
+    assert ranks == sorted(ranks, reverse=True) and len(set(ranks)) == len(ranks)
+    # the step schedule from 2: radius 2 for 150 of 300 steps, mean 1.0
+    assert _priority(task(schedule="step", radius=2.0)) == -1000 - 10**9
