@@ -391,9 +391,8 @@ def study_page(result: dict, images: str) -> str:
             f"{st['rest_tol']:g} (1 + |c|) in each of 10 steps, with its radius constant for "
             "every later step, keeps that state for the remaining steps (status `at_rest`, "
             "`rollingball.roll(rest_tol=...)`); the remaining steps of such a fixed point "
-            "would move it by at most that much per step. Most fixed-radius balls come to "
-            "rest within a few dozen steps (column *at rest*); their jumps count only the "
-            "steps run."]),
+            "would move it by at most that much per step. The column *at rest* counts "
+            "them; their jumps and travel count only the steps run."]),
         "- Basin test (the reproduction report's): gradient descent (step 2e-3, up to 5000 "
         "steps) from the final centre (horizontal part) or footpoint ends within 0.05 of the "
         "global minimiser.",
