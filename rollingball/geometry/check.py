@@ -147,7 +147,9 @@ def replay(result: RollResult, solver: Solver | None = None) -> RollResult:
                 radius=radius, lr=np.asarray(result.lr), steps=T1 - 1,
                 scale=float(result.scale), resolution=_recorded(opts, "resolution"),
                 domain=_recorded(opts, "domain"),
-                residual_every=_recorded(opts, "residual_every") or 1)
+                residual_every=_recorded(opts, "residual_every") or 1,
+                rest_tol=_recorded(opts, "rest_tol"),
+                rest_steps=_recorded(opts, "rest_steps") or 10)
 
 
 def check(

@@ -30,6 +30,9 @@ from rollingball.symbolic.local_sums import CellList, gaussian_support
 __all__ = ["vectorize", "expand_data_sums"]
 
 _counter = itertools.count()
+#: Default of ``vectorize(prune=None)``: prune sums of Gaussian decay (tests of recorded
+#: references switch it off to compare with the arithmetic that recorded them).
+PRUNE = True
 _CHUNK_ELEMENTS = 65536  # per chunk of a reduction: small enough to stay in cache
 #: Functions lambdify's "numpy" module maps to scalar-only ``math`` versions: array ones.
 _ARRAY_FUNCTIONS = {"erf": scipy.special.erf}
@@ -177,7 +180,7 @@ def vectorize(
     symbols: Sequence[sp.Symbol],
     exprs: Sequence[sp.Expr],
     data: Mapping[str, np.ndarray] | None = None,
-    prune: bool = True,
+    prune: bool | None = None,
 ) -> Callable[..., list[np.ndarray]]:
     """Compile ``exprs`` into one NumPy function of ``symbols``.
 
@@ -189,6 +192,7 @@ def vectorize(
     pruned sums are tested against).
     """
     data = dict(data or {})
+    prune = PRUNE if prune is None else bool(prune)
     symbols = list(symbols)
     exprs = [sp.sympify(e) for e in exprs]
     lifted, reductions = _lift_sums(exprs, symbols, data, prune)

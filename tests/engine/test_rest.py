@@ -66,3 +66,13 @@ def test_one_dimensional_bowl_rests_at_its_minimum():
 def test_bad_rest_options_are_one_line_errors(kw, match):
     with pytest.raises(ValueError, match=match):
         rb.roll("x^2", [1.0], steps=3, **kw)
+
+
+def test_replay_of_a_run_stopped_at_rest_is_the_same_run():
+    from rollingball.geometry.check import replay
+
+    r = rb.roll("x^2", [1.0, -0.5], radius=0.2, lr=0.1, steps=120, rest_tol=1e-12)
+    again = replay(r)
+    np.testing.assert_array_equal(again.centre, r.centre)
+    np.testing.assert_array_equal(again.nit, r.nit)
+    assert [str(s) for s in again.status] == ["at_rest", "at_rest"]
