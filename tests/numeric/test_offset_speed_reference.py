@@ -14,13 +14,11 @@ import sys
 from pathlib import Path
 
 import numpy as np
-
-from rollingball.symbolic import compiled
 import pytest
 import sympy as sp
 
 from rollingball.numeric.offset import upper_offset
-from rollingball.symbolic import catalog
+from rollingball.symbolic import catalog, compiled
 from rollingball.symbolic.landscape import Landscape
 
 DATA = Path(__file__).parent / "data" / "upper_offset_reference.npz"
