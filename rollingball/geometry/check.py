@@ -143,13 +143,14 @@ def replay(result: RollResult, solver: Solver | None = None) -> RollResult:
         return np.where(np.isfinite(row), row, r0)
 
     opts = result.options or {}
+    # a run stopped at rest replays with its recorded rest options (else roll's defaults)
+    rest = {k: _recorded(opts, k) for k in ("rest_tol", "rest_steps")
+            if _recorded(opts, k) is not None}
     return roll(result.landscape, theta[0], solver=result.solver if solver is None else solver,
                 radius=radius, lr=np.asarray(result.lr), steps=T1 - 1,
                 scale=float(result.scale), resolution=_recorded(opts, "resolution"),
                 domain=_recorded(opts, "domain"),
-                residual_every=_recorded(opts, "residual_every") or 1,
-                rest_tol=_recorded(opts, "rest_tol"),
-                rest_steps=_recorded(opts, "rest_steps") or 10)
+                residual_every=_recorded(opts, "residual_every") or 1, **rest)
 
 
 def check(

@@ -87,9 +87,8 @@ _SLOW = {"gaussian_wells_paper", "gaussian_wells_code"}  # 6-7 s each (200 disks
 @pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.slow) if n in _SLOW else n
                                   for n in cases()])
 def test_matches_recorded_reference(name, reference, monkeypatch):
-    # the references were recorded with every term of the wells' sums: compare with that
-    # arithmetic (pruned sums move 4 of these 500 sup values by 3e-10 to 1.4e-6, a sign that
-    # the 2-D sup's polish is sensitive to rounding where two local maxima are near-tied)
+    # the references were recorded with every term of the wells' sums (before
+    # symbolic.local_sums): compare with that arithmetic
     monkeypatch.setattr(compiled, "PRUNE", False)
     L, x, rho, kw = cases()[name]
     r = upper_offset(L, x, rho, **kw)
