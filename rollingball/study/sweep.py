@@ -163,7 +163,7 @@ def _task(spec: SweepSpec, loss, group: dict, starts: np.ndarray, sl: slice) -> 
 
 # --------------------------------------------------------------------------- the budget
 def estimate(spec: SweepSpec, loss=None, starts: np.ndarray | None = None, *,
-             probe_balls: int = 4, probe_steps: int = 3, workers: int = 1,
+             probe_balls: int = 32, probe_steps: int = 3, workers: int = 1,
              cost_per_ball_step: dict | None = None) -> dict:
     r"""The cost of a sweep before it runs.
 
@@ -176,7 +176,12 @@ def estimate(spec: SweepSpec, loss=None, starts: np.ndarray | None = None, *,
     (a probe of ``probe_balls`` balls x ``probe_steps`` steps per method at the largest
     radius, after one untimed warm-up step), and :math:`k = 2` basin descents per ball
     (centre and footpoint; 1 for a baseline) of :math:`T_{\text{basin}}` gradient steps (an
-    upper bound: converged balls stop early).  Memory: the stored trajectories,
+    upper bound: converged balls stop early).  The estimate is an upper bound: the first
+    steps from cold starts are the dearest, balls at rest stop early, and the probe runs
+    at the largest radius.  The probe's batch matters: the engine's per-step overhead is
+    shared by a batch, so a probe of 4 balls overstated the per-ball-step cost of Fig. 4's
+    RBO by about 2x against one of 32 (68 vs 31 ms; a 250-ball task of 300 steps measured
+    3-13 ms).  Memory: the stored trajectories,
     :math:`\text{cells}\,M\,(T+1)\,(2d+1)\cdot 8` bytes, and one task's roll,
     ``batch`` x :math:`(T+1)` x 160 bytes.
 
@@ -249,7 +254,7 @@ def _check_budget(est: dict, budget: float, memory_budget: float) -> None:
     if not (est["core_seconds"] <= budget):
         worst = max((v, k) for k, v in est["cost_per_ball_step"].items())
         raise ValueError(
-            f"the sweep needs about {_human_seconds(est['core_seconds'])} of compute "
+            f"the sweep needs up to about {_human_seconds(est['core_seconds'])} of compute "
             f"({est['ball_steps']:.3g} ball-steps, up to {worst[0] * 1e3:.3g} ms per ball-step "
             f"for {worst[1]}, plus {_human_seconds(est['basin_seconds'])} of basin tests), over "
             f"the budget of {_human_seconds(budget)}; raise it with --budget SECONDS "
