@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import math
 import time
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -119,9 +118,11 @@ def sample_starts(n: int, domain, *, sample: str = "sobol", seed: int = 0) -> np
         raise ValueError(f"the domain must be finite pairs lo < hi, got {box.tolist()}")
     d = box.shape[0]
     if sample == "sobol":
-        with warnings.catch_warnings():  # "balance properties" warning for n not 2^m
-            warnings.simplefilter("ignore", UserWarning)
-            u = qmc.Sobol(d, scramble=True, seed=int(seed)).random(int(n))
+        # the first n points of the first 2^m: the same points as .random(n), without its
+        # "balance properties" warning for n not a power of 2 (a warnings filter would not
+        # do: it is not thread-safe, and the study samples from several threads)
+        m = max(0, int(n - 1).bit_length())
+        u = qmc.Sobol(d, scramble=True, seed=int(seed)).random_base2(m)[: int(n)]
     else:
         u = np.random.default_rng(int(seed)).uniform(size=(int(n), d))
     return box[:, 0] + u * (box[:, 1] - box[:, 0])

@@ -1,6 +1,7 @@
 """Binomial intervals, radius schedules and start samples against independent references."""
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -64,6 +65,15 @@ def test_sample_starts_sobol_and_random():
     assert np.array_equal(x, np.array([-1.0, 0.0]) + u * np.array([4.0, 0.5]))
     # a scrambled Sobol net of 16 points has one point in each of the 16 cells of width 1/16
     assert sorted(np.floor(u[:, 0] * 16).astype(int).tolist()) == list(range(16))
+    # n not a power of 2: the same first n points as Sobol's random(n), and no warning
+    for n in (1, 3, 1000):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            u = qmc.Sobol(2, scramble=True, seed=7).random(n)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            x = sample_starts(n, [(0.0, 1.0), (0.0, 1.0)], seed=7)
+        assert np.array_equal(x, u)
     r = sample_starts(5, [(0.0, 2.0)], sample="random", seed=3)
     assert np.array_equal(r, 2.0 * np.random.default_rng(3).uniform(size=(5, 1)))
     with pytest.raises(ValueError, match="unknown sample"):
