@@ -197,8 +197,8 @@ def lattice_minima(lat: Lattice, a: np.ndarray, b: np.ndarray, U: np.ndarray, ke
 
     Returns:
         ``(points (n, k, d), g (n, k), low (n, k), best (n,))`` with ``k = min(keep, box
-        size)``: the ``k`` minima of smallest ``low`` (fewer minima: padded with ``low = g =
-        inf``), and the smallest g of any lattice point in the disk (a graph point's exact
+        size)``: the ``k`` minima of smallest ``low``, one of them always the minimum of
+        smallest g (fewer minima: padded with ``low = g = inf``), and the smallest g of any lattice point in the disk (a graph point's exact
         squared distance, an upper bound of the nearest one's).
     """
     n, d = a.shape
@@ -255,6 +255,16 @@ def lattice_minima(lat: Lattice, a: np.ndarray, b: np.ndarray, U: np.ndarray, ke
         low[r, ix] = est
         low = low.reshape(nc, -1)
         j = np.argpartition(low, k - 1, axis=1)[:, :k]
+        # the minimum of lowest g is always kept (in the slot of the largest estimate): a
+        # lattice point below the caller's bound is a graph point that beats it, whatever
+        # the estimates of the others (on a ring of near-tied contacts dozens of minima
+        # have estimates below the bound, and the lowest g need not have a low estimate)
+        gmin = np.where(np.isfinite(low), gf, np.inf)
+        jb = np.argmin(gmin, axis=1)
+        miss = np.isfinite(gmin[np.arange(nc), jb]) & ~np.any(j == jb[:, None], axis=1)
+        if np.any(miss):
+            worst = np.argmax(np.take_along_axis(low, j, axis=1), axis=1)
+            j[miss, worst[miss]] = jb[miss]
         points[sl] = (c[:, None, :] + offsets[j]) * h
         lows[sl] = np.take_along_axis(low, j, axis=1)
         values[sl] = np.where(np.isfinite(lows[sl]), np.take_along_axis(gv.reshape(nc, -1), j,

@@ -23,6 +23,12 @@ __all__ = ["exact_nd", "ball_is_clear_nd"]
 #: 4 times the per-axis parabola's drop (the curvature bound d/4 sum c_j keeps nearly every
 #: ripple of a coarse lattice: 5-6 seeds a ball on 1000 wells at rho 3)
 MARGIN = {"curv": 0.0, "par": 4.0}
+#: lattice minima that may seed Newton per candidate: on a ring of near-tied contacts (a
+#: large ball in a bowl) dozens of minima have cell estimates below the continuation, and
+#: the nearest point need not be among the 8 lowest estimates (Fig. 4's paper wells: 30 below
+#: it, the winner 21st; 300 centres over the bowl's axis from random ring contacts: 47 wrong
+#: distances with 8 seeds and no lowest-g seed, 7 with it, 2 with 32)
+KEEP = 32
 #: a racing Newton row stops once g - RACE * (its model's predicted drop) exceeds the best g
 RACE = 4.0
 #: ... or once, within two lattice spacings of the continuation (a strict minimum), its
@@ -120,7 +126,7 @@ def _race(ball, t, g, drop, pd, step, best0, home, hs, strict=None):
     return lose | merged
 
 
-def exact_nd(G, a, b, start, has_warm, resolution, tol, max_iter, keep=8):
+def exact_nd(G, a, b, start, has_warm, resolution, tol, max_iter, keep=KEEP):
     r"""The d-D exact projection (see :mod:`rollingball.numeric.projection`).
 
     Newton from the warm start (the continuation) gives a local nearest point
@@ -209,7 +215,7 @@ def exact_nd(G, a, b, start, has_warm, resolution, tol, max_iter, keep=8):
     return theta, F, it[np.arange(n), win], res, jumped, second
 
 
-def ball_is_clear_nd(G, c, contact, r, resolution, tol=1e-12, max_iter=50, keep=8,
+def ball_is_clear_nd(G, c, contact, r, resolution, tol=1e-12, max_iter=50, keep=KEEP,
                      slack=None):
     r"""Per ball: the open ball :math:`B(c, r)` holds no graph point nearer than
     :math:`r - s` to c, where ``contact`` is a stationary point of g at distance r (the

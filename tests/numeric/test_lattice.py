@@ -145,6 +145,24 @@ def test_lattice_minima_are_the_discrete_local_minima_of_g_in_the_disk():
         assert np.all(low[i][np.isfinite(low[i])] <= g[i][np.isfinite(low[i])])
 
 
+def test_lattice_minima_always_keep_the_minimum_of_lowest_g():
+    # keep=1 and keep=3 of the many minima of the first test: the one of lowest g is among
+    # those kept (the full set, keep=50, is the reference), whatever the estimates say
+    L = Landscape("0.5*(x^2 + y^2) + 0.8*sin(3*x)*cos(2*y)", ["x", "y"])
+    lat = Lattice(L, 0.05)
+    rng = np.random.default_rng(1)
+    a = rng.uniform(-2, 2, (6, 2))
+    b = L.f(a) + rng.uniform(0.5, 2.0, 6)
+    U = rng.uniform(0.5, 2.0, 6) ** 2
+    _, gall, lall, _ = lattice_minima(lat, a, b, U, 50, 1 << 20)
+    gmin = np.min(np.where(np.isfinite(lall), gall, np.inf), axis=1)
+    by_estimate = np.argmin(lall, axis=1)
+    assert np.any(gall[np.arange(6), by_estimate] > gmin)  # the estimates alone would miss it
+    for keep in (1, 3):
+        _, g, low, _ = lattice_minima(lat, a, b, U, keep, 1 << 20)
+        assert np.array_equal(np.min(np.where(np.isfinite(low), g, np.inf), axis=1), gmin)
+
+
 def test_lattice_minima_estimate_bounds_a_quadratic_g():
     # f linear: g = |q - a|^2 + (c.q - b)^2 is a quadratic with cross terms, its minimum
     # (c.a - b)^2 / (1 + |c|^2) at a - (c.a - b) c / (1 + |c|^2)
