@@ -198,8 +198,9 @@ def lattice_minima(lat: Lattice, a: np.ndarray, b: np.ndarray, U: np.ndarray, ke
     Returns:
         ``(points (n, k, d), g (n, k), low (n, k), best (n,))`` with ``k = min(keep, box
         size)``: the ``k`` minima of smallest ``low``, one of them always the minimum of
-        smallest g (fewer minima: padded with ``low = g = inf``), and the smallest g of any lattice point in the disk (a graph point's exact
-        squared distance, an upper bound of the nearest one's).
+        smallest g (fewer minima: padded with ``low = g = inf``), and the smallest g of any
+        lattice point in the disk (a graph point's exact squared distance, an upper bound of
+        the nearest one's).
     """
     n, d = a.shape
     h = lat.h

@@ -156,7 +156,8 @@ def test_a_different_sweep_in_the_store_is_refused(tmp_path):
 
 def test_over_budget_is_refused_with_the_estimate(tmp_path):
     grid = {k: v for k, v in GRID.items() if k != "cost_per_ball_step"}
-    with pytest.raises(ValueError, match=r"needs up to about .* ms per ball-step .*--budget SECONDS"):
+    with pytest.raises(ValueError,
+                       match=r"needs up to about .* ms per ball-step .*--budget SECONDS"):
         sweep(LOSS, out=tmp_path / "a.zarr", scheduler="serial", budget=1e-3, **grid)
     assert not (tmp_path / "a.zarr").exists()  # a refused sweep leaves no store
     with pytest.raises(ValueError, match=r"trajectories need about .*--memory-budget"):
