@@ -15,6 +15,8 @@ def main(argv=None) -> int:
     f = sub.add_parser("fig4", help="Fig. 4's landscape: basin fraction vs radius and schedules")
     f.add_argument("--out", required=True, help="folder of the sweep stores (resumable)")
     f.add_argument("--docs", default=None, help="write the study page here (docs/study.md)")
+    f.add_argument("--scale", default=None,
+                   help="rewrite the measured part of the scale page here (docs/scale.md)")
     f.add_argument("--rbo-starts", type=int, default=4, help="starts per RBO cell (default 4)")
     f.add_argument("--gd-starts", type=int, default=1000, help="starts of GD (default 1000)")
     f.add_argument("--steps", type=int, default=300, help="steps (default 300, the paper's)")
@@ -35,7 +37,7 @@ def main(argv=None) -> int:
                          gd_starts=args.gd_starts, steps=args.steps, forms=args.forms,
                          scheduler=args.scheduler, workers=args.workers, budget=args.budget,
                          rest_tol=args.rest_tol or None,
-                         run=not args.no_run)
+                         run=not args.no_run, scale=args.scale)
     except ValueError as exc:
         print(f"rollingball.study: error: {exc}", file=sys.stderr)
         return 2

@@ -1,8 +1,9 @@
 """The study page: intervals and verdicts written from the numbers it is given."""
 
+import pytest
 from scipy.stats import binomtest
 
-from rollingball.study.fig4 import _verdict, study_page
+from rollingball.study.fig4 import SCALE_BEGIN, SCALE_END, _verdict, study_page, write_scale
 
 
 def row(label, k, n, schedule="constant", radius=0.0, wall=3.0):
@@ -66,13 +67,18 @@ def test_page_says_which_command_and_commit_made_its_numbers():
     page = study_page(_result(2, stores=stores, page=dict(commit=sha + "+dirty", run=False,
                                                           forms=["paper"])), "study")
     # the command reproduces the page: the sizes that differ from the defaults are in it
-    assert ("`python -m rollingball.study fig4 --out study-fig4 --docs docs/study.md "
-            "--rbo-starts 2 --forms paper`") in page
+    assert ("`python -m rollingball.study fig4 --out studies/fig4 --docs docs/study.md "
+            "--scale docs/scale.md --rbo-starts 2 --forms paper`") in page
     assert ("the sweep stores were computed at commit `0123456789ab` (their `commit` "
             "attribute, 2026-12-02T04:00:00Z to 2026-12-02T04:30:00Z); this page was written "
             "from them at commit `0123456789ab+dirty` with `--no-run`") in page
     old = study_page(_result(4, page=dict(run=True, forms=["paper", "code"])), "study")
-    assert "`python -m rollingball.study fig4 --out study-fig4 --docs docs/study.md`" in old
+    assert ("`python -m rollingball.study fig4 --out studies/fig4 --docs docs/study.md "
+            "--scale docs/scale.md`") in old
+    big = _result(1000)
+    big["settings"]["budget"] = 200000.0  # a budget other than the default is in it
+    assert ("--scale docs/scale.md --rbo-starts 1000 --budget 200000 --forms paper`"
+            in study_page(big, "s"))
     assert "do not record the commit that computed them" in old and "--no-run" not in old
 
 
@@ -86,3 +92,31 @@ def test_page_states_the_gap_of_small_rbo_samples():
     assert "no RBO row below confirms or refutes the paper's claim" in gap
     assert page.index("**The gap.**") < page.index("## Settings")
     assert "**The gap.**" not in study_page(_result(1000), "study")
+
+
+def test_scale_section_is_written_from_the_cells_and_only_between_its_markers(tmp_path):
+    # GD 30 s and rho = 1 240 s per 1000 balls x 300 steps; rho = 2 not stored
+    rows = [row("GD", 0, 1000, wall=30.0), row("RBO rho = 1", 0, 1000, radius=1.0, wall=240.0)]
+    rows[1]["at_rest"] = 600
+    result = dict(settings=dict(rbo_starts=1000, gd_starts=1000, steps=300, lr=0.01,
+                                radii=[1.0, 2.0], schedules=[], rho_max=5.0), forms={"paper": rows})
+    page = tmp_path / "scale.md"
+    page.write_text(f"intro\n{SCALE_BEGIN}\nold table\n{SCALE_END}\nprose\n")
+    write_scale(page, result)
+    text = page.read_text()
+    assert text.startswith(f"intro\n{SCALE_BEGIN}") and text.endswith(f"{SCALE_END}\nprose\n")
+    assert "old table" not in text
+    # 30 s / (1000 x 300) = 0.1 ms; 240 s -> 0.8 ms per ball-step
+    assert "| gradient descent | 0.1 | - |" in text
+    assert "| RBO, rho = 1 | 0.8 | 600/1000 |" in text
+    assert "| RBO, rho = 2 | not run |  |" in text
+    # per start 0.03 + 0.24 s, and rho = 2 counted at the dearest cell (no changing radius
+    # measured): 0.27 + 0.24 = 0.51 core-seconds; 10^6 starts: 510,000 s = 142 core-hours,
+    # 2.95 days on 2 cores, 8.85 h on 16, 2.21 h on 64, 8.5 min on 1000
+    assert "add up to **0.51 core-seconds** (1 cells not stored, paper RBO rho = 2" in text
+    line = [x for x in text.splitlines() if x.startswith("| 10^6 |")][0]
+    assert line == "| 10^6 | 142 | 3 days | 8.85 h | 2.21 h | 8 min |"
+    bare = tmp_path / "bare.md"
+    bare.write_text("no markers\n")
+    with pytest.raises(ValueError, match="no generated section"):
+        write_scale(bare, result)
