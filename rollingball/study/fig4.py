@@ -396,14 +396,17 @@ def scale_section(result: dict) -> str:
               "." if not missing else
               f" ({len(missing)} cells not stored, "
               + ", ".join(f"{f} {lab}" for f, lab in missing)
-              + f", are counted at the dearest measured changing-radius cost, {fill:.3g} "
-              "core-seconds per start)."), "",
+              + ", are counted at the dearest measured "
+              + ("changing-radius" if changing else "cell's")
+              + f" cost, {fill:.3g} core-seconds per start)."), "",
           "| starts | core-hours | 2 cores | one 16-core machine | 64 workers | 1000 workers |",
           "|---|---|---|---|---|---|"]
 
     def wall(sec: float) -> str:
+        if sec < 60:
+            return "< 1 min"
         if sec < 3600:
-            return f"{max(sec / 60, 1):.0f} min"
+            return f"{sec / 60:.0f} min"
         if sec < 2 * 86400:
             return f"{sec / 3600:.3g} h"
         return f"{sec / 86400:,.0f} days"
