@@ -134,7 +134,7 @@ class _Where:
         if self.docs:
             return f"The [study of Figure 4's landscape](study.md) {what}."
         return ("The study of Figure 4's landscape (the documentation's *Study* page, written "
-                "by `python -m rollingball.study fig4 --out study-fig4 --docs docs/study.md` "
+                "by `python -m rollingball.study fig4 --out studies/fig4 --docs docs/study.md` "
                 f"in a checkout) {what}.")
 
     def image(self, alt: str, stem: str) -> str:

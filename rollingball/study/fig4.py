@@ -2,7 +2,8 @@ r"""The docs' study of Fig. 4's landscape: which radii reach the global basin, w
 
 One command regenerates the stores, the figures and the page ``docs/study.md``::
 
-    python -m rollingball.study fig4 --out study-fig4 --docs docs/study.md
+    python -m rollingball.study fig4 --out studies/fig4 --docs docs/study.md --scale docs/scale.md \
+        --rbo-starts 1000 --budget 100000000
 
 For each reading of Eq. 14 (``gaussian_wells`` with ``form="paper"`` and ``"code"``) three
 sweeps run from Sobol starts in Fig. 4's neighbourhood (default the box

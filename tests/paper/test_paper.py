@@ -148,7 +148,7 @@ def test_report_links_the_study():
     plain = reproduction_report(s)
     assert "[study of Figure 4's landscape](study.md)" in docs
     assert (Path(__file__).resolve().parents[2] / "docs" / "study.md").is_file()
-    assert "`python -m rollingball.study fig4 --out study-fig4 --docs docs/study.md`" in plain
+    assert "`python -m rollingball.study fig4 --out studies/fig4 --docs docs/study.md`" in plain
     assert "study.md)" not in plain and "](" not in plain.replace("](fig4_", "")
     # in the Figure 4 section, before its images; no Figure 4, no sentence
     fig4 = docs.split("## Figure 4")[1]
