@@ -395,9 +395,9 @@ def scale_section(result: dict) -> str:
     L += ["", f"Per start, {' and '.join(forms)} wells, the {len(per_start)} measured cells add "
           f"up to **{total:.3g} core-seconds**" + (
               "." if not missing else
-              f" ({len(missing)} cells not stored, "
+              f" ({len(missing)} cell{'s' if len(missing) > 1 else ''} not stored, "
               + ", ".join(f"{f} {lab}" for f, lab in missing)
-              + ", are counted at the dearest measured "
+              + (", are" if len(missing) > 1 else ", is") + " counted at the dearest measured "
               + ("changing-radius" if changing else "cell's")
               + f" cost, {fill:.3g} core-seconds per start)."), "",
           "| starts | core-hours | 2 cores | one 16-core machine | 64 workers | 1000 workers |",

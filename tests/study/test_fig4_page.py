@@ -113,7 +113,7 @@ def test_scale_section_is_written_from_the_cells_and_only_between_its_markers(tm
     # per start 0.03 + 0.24 s, and rho = 2 counted at the dearest cell (no changing radius
     # measured): 0.27 + 0.24 = 0.51 core-seconds; 10^6 starts: 510,000 s = 142 core-hours,
     # 2.95 days on 2 cores, 8.85 h on 16, 2.21 h on 64, 8.5 min on 1000
-    assert ("add up to **0.51 core-seconds** (1 cells not stored, paper RBO rho = 2, are "
+    assert ("add up to **0.51 core-seconds** (1 cell not stored, paper RBO rho = 2, is "
             "counted at the dearest measured cell's cost") in text
     line = [x for x in text.splitlines() if x.startswith("| 10^6 |")][0]
     assert line == "| 10^6 | 142 | 3 days | 8.85 h | 2.21 h | 8 min |"
