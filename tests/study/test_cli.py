@@ -43,7 +43,7 @@ def test_sweep_errors_are_one_line(tmp_path, capsys):
             "--out", store]
     assert main([*base, "--budget", "0"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("rollingball: error: the sweep needs about") and "--budget" in err
+    assert err.startswith("rollingball: error: the sweep needs up to about") and "--budget" in err
     assert err.count("\n") == 1
     assert main([*base, "--methods", "alg2"]) == 2
     assert "unknown sweep method 'alg2'" in capsys.readouterr().err
