@@ -172,7 +172,7 @@ def test_centres_over_the_bowl_from_ring_contacts_match_brute_force():
     warm = a + r0[:, None] * np.column_stack([np.cos(phi), np.sin(phi)])
     P = project(L, cand, warm=warm)
     ref_theta, ref, unique = brute_force(L, cand, near.distance * (1 + 1e-6), 0.01, keep=40)
-    # the 8 lowest estimates alone (before the lowest-g seed and KEEP = 32): 12 of these 60
+    # the 8 lowest estimates alone (before the lowest-g seed and KEEP): 12 of these 60
     # were up to 0.031 too far
     assert np.max(np.abs(P.distance - ref)) <= 1e-10
     assert np.max(np.abs(P.theta - ref_theta)[unique]) <= 1e-10
