@@ -20,22 +20,15 @@ from rollingball.symbolic.scales import projection_lattice_spacing
 __all__ = ["exact_nd", "ball_is_clear_nd"]
 
 #: the lattice minima's cell estimate (:func:`~rollingball.numeric.lattice.lattice_minima`):
-#: the curvature bound d/4 sum c_j (curv None) and 4 times the per-axis parabola's drop.
-#: The parabola alone missed a nearest point in a slanted valley (Fig. 4's paper wells,
-#: radius 2, the first placement of one of 1000 starts: a lattice value 0.0125 above the
-#: minimum, estimated 0.0006 above the continuation's g, so never seeded; the ball was cut
-#: by 5.2e-4); with the bound it seeds 3 minima there instead of 2 (64 balls x 100 steps at
-#: radius 1: 6 % dearer with KEEP 32; with 64, 75 s against 55-62 s, measured under load)
-MARGIN = {"curv": None, "par": 4.0}
+#: 4 times the per-axis parabola's drop (the curvature bound d/4 sum c_j keeps nearly every
+#: ripple of a coarse lattice: 5-6 seeds a ball on 1000 wells at rho 3)
+MARGIN = {"curv": 0.0, "par": 4.0}
 #: lattice minima that may seed Newton per candidate: on a ring of near-tied contacts (a
 #: large ball in a bowl) dozens of minima have cell estimates below the continuation, and
 #: the nearest point need not be among the 8 lowest estimates (Fig. 4's paper wells: 30 below
-#: it, the winner 21st).  300 centres over the bowl's axis from random ring contacts, against
-#: the dense referee: 47 wrong distances with 8 seeds and no lowest-g seed, 7 with it, 2 with
-#: 32 (parabola estimate only); with the curvature bound in the estimate (MARGIN) more minima
-#: qualify, 5 wrong with 32 and 2 with 64 or 128 (the 2: a second minimum 0.026 from the
-#: continuation's, within one lattice spacing)
-KEEP = 64
+#: it, the winner 21st; 300 centres over the bowl's axis from random ring contacts: 47 wrong
+#: distances with 8 seeds and no lowest-g seed, 7 with it, 2 with 32)
+KEEP = 32
 #: a racing Newton row stops once g - RACE * (its model's predicted drop) exceeds the best g
 RACE = 4.0
 #: ... or once, within two lattice spacings of the continuation (a strict minimum), its
