@@ -366,12 +366,11 @@ def scale_section(result: dict) -> str:
     st = result["settings"]
     steps = st["steps"]
     forms = list(result["forms"])
-    labels = (["GD"] + [f"RBO rho = {r:g}" for r in st["radii"]]
-              + [f"RBO {s} from {st['rho_max']:g}" for s in st["schedules"]])
-    names = {"GD": "gradient descent"} | {
+    names = {"GD": "gradient descent"} | {  # the rows' labels, in order, and their names
         f"RBO rho = {r:g}": f"RBO, rho = {r:g}" for r in st["radii"]} | {
         f"RBO {s} from {st['rho_max']:g}": f"RBO, {s} decay from {st['rho_max']:g}"
         for s in st["schedules"]}
+    labels = list(names)
     by = {f: {r["label"]: r for r in result["forms"][f]} for f in forms}
     head = "| run | " + " | ".join(f"{f} wells: ms per ball-step | balls at rest"
                                      for f in forms) + " |"

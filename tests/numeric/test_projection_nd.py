@@ -176,4 +176,3 @@ def test_centres_over_the_bowl_from_ring_contacts_match_brute_force():
     # were up to 0.031 too far
     assert np.max(np.abs(P.distance - ref)) <= 1e-10
     assert np.max(np.abs(P.theta - ref_theta)[unique]) <= 1e-10
-
