@@ -256,11 +256,14 @@ def roll(
             ``solver`` (except a ``method`` equal to its name).
         rest_tol, rest_steps: stop a ball at rest (ball methods only; default never): once its
             centre has moved by at most ``rest_tol * (1 + |c_t|)`` in each of ``rest_steps``
-            consecutive steps, and its radius and learning rate are the same for every
-            remaining step, it stops with status ``at_rest`` and its later rows repeat its
-            last state (what the remaining steps of a fixed point give, to ``rest_tol`` per
-            step; a ball resting on a ring of contacts costs the most per step and changes
-            only its footpoint, among tied contacts). ``result.nit`` is the steps it ran.
+            consecutive steps, its rows repeat its last state while the steps use the same
+            radius and learning rate (what those steps give a fixed point, to ``rest_tol``
+            per step; a ball resting on a ring of contacts costs the most per step and
+            changes only its footpoint, among tied contacts).  Where the schedule changes
+            later (a step schedule of the radius), the ball waits at rest and rolls again
+            from the step of the change (its waiting rows have 0 ``proj_iterations``);
+            where nothing changes any more it stops with status ``at_rest``, and
+            ``result.nit`` is the steps it ran.
         box: the deprecated name of ``domain`` (a ``DeprecationWarning``).
 
     Returns:
@@ -439,17 +442,22 @@ def _screen(graph: OffsetGraph, tau, pts, ref, rho, h) -> np.ndarray:
     return code
 
 
-def _constant_from(radius_at, lr_at, steps: int, n: int) -> np.ndarray:
-    """(steps + 1, n) bool: row t says the radius of steps t..T and the learning rate of
-    steps t..T-1 all equal those of step t (nothing in the schedule changes from t on)."""
+def _next_change(radius_at, lr_at, steps: int, n: int) -> np.ndarray:
+    """(steps + 1, n) int: row t is the first iteration u >= t whose schedule differs from
+    iteration u - 1's (iteration u makes row u + 1 with radius ``radius_at(u + 1)`` and
+    learning rate ``lr_at(u)``), or ``steps + 1`` where nothing changes from t on.  A ball
+    at rest in row t repeats its state until iteration ``_next_change(...)[t]``, which must
+    run."""
     R = np.stack([np.broadcast_to(radius_at(s), (n,)) for s in range(steps + 1)])
     E = np.stack([np.broadcast_to(lr_at(s), (n,)) for s in range(max(steps, 1))])
     same = np.ones((steps + 1, n), dtype=bool)
     same[:-1] = R[1:] == R[:-1]
     if steps > 1:
-        same[:steps - 1] &= E[1:steps] == E[:steps - 1]
-    # suffix "all": t holds when every later change test holds
-    return np.flip(np.logical_and.accumulate(np.flip(same, axis=0), axis=0), axis=0)
+        same[1:steps] &= E[1:steps] == E[:steps - 1]
+    nxt = np.full((steps + 2, n), steps + 1, dtype=np.int64)
+    for t in range(steps, -1, -1):  # a loop over steps, vectorised over balls
+        nxt[t] = np.where(same[t], nxt[t + 1], t)
+    return nxt[:-1]
 
 
 def _run_ball(L, graph, solver: BallSolver, x, steps, lr_at, radius_at, rec, lo, hi,
@@ -490,8 +498,15 @@ def _run_ball(L, graph, solver: BallSolver, x, steps, lr_at, radius_at, rec, lo,
     active = np.flatnonzero(code == 0)
     if rest is not None:
         still = np.zeros(n, dtype=np.int64)  # consecutive steps without a move
-        steady = _constant_from(radius_at, lr_at, steps, n)
+        change = _next_change(radius_at, lr_at, steps, n)
+        wake = np.full(n, -1, dtype=np.int64)  # a ball at rest waits for this iteration
     for t in range(steps):
+        if rest is not None:
+            up = np.flatnonzero(wake == t)
+            if up.size:  # the schedule changes: the balls at rest roll again
+                wake[up] = -1
+                still[up] = 0
+                active = np.union1d(active, up)
         rho_next = radius_at(t + 1)
         rec.radius_t[t + 1] = rho_next
         for arr in (rec.theta, rec.point, rec.centre, rec.loss):
@@ -572,9 +587,16 @@ def _run_ball(L, graph, solver: BallSolver, x, steps, lr_at, radius_at, rec, lo,
                 c0, c1 = rec.centre[t, ig], rec.centre[t + 1, ig]
                 moved = np.linalg.norm(c1 - c0, axis=1) > tol * (1.0 + np.linalg.norm(c0, axis=1))
                 still[ig] = np.where(moved, 0, still[ig] + 1)
-                calm = (still[ig] >= need) & steady[t + 1, ig]
+                until = change[t + 1, ig]
+                # calm and the schedule keeps still for at least one more iteration; a
+                # ball whose radius or rate changes at the very next step rolls on
+                calm = (still[ig] >= need) & (until > t + 1)
                 if np.any(calm):  # row t+1 is kept; the later rows repeat it
-                    rec.freeze(t + 1, ig[calm], AT_REST)
+                    done = calm & (until > steps)  # nothing changes any more: stopped
+                    rec.freeze(t + 1, ig[done], AT_REST)
+                    # at rest until the schedule changes: no work until iteration `until`
+                    wait = calm & ~done
+                    wake[ig[wait]] = until[wait]
                     active = ig[~calm]
         bar.update(t + 1)
 

@@ -76,3 +76,37 @@ def test_replay_of_a_run_stopped_at_rest_is_the_same_run():
     np.testing.assert_array_equal(again.centre, r.centre)
     np.testing.assert_array_equal(again.nit, r.nit)
     assert [str(s) for s in again.status] == ["at_rest", "at_rest"]
+
+
+@pytest.mark.parametrize("change", ["radius", "lr"])
+def test_a_ball_at_rest_waits_for_the_schedule_change_then_rolls_again(change):
+    # paraboloid |theta|^2 (critical radius 1/2): at rest on its ring of contacts, centre
+    # on the axis at height rho^2 + 1/4.  The schedule changes at step T/2: a smaller radius
+    # (the ball sinks to the new ring), or a new learning rate (the same fixed point)
+    T, half = 120, 60
+    x0 = np.array([[1.0, 0.5], [-0.8, 0.9]])
+    if change == "radius":
+        kw = dict(radius=lambda t: 2.0 if t <= half else 1.0, lr=0.01)
+        rho_end = 1.0
+    else:
+        kw = dict(radius=2.0, lr=lambda t: 0.01 if t < half else 0.02)
+        rho_end = 2.0
+    full = rb.roll("x^2 + y^2", x0, steps=T, residual_every=T, **kw)
+    rest = rb.roll("x^2 + y^2", x0, steps=T, residual_every=T, rest_tol=1e-9, **kw)
+    c, it = np.asarray(rest.centre), np.asarray(rest.proj_iterations)
+    # waiting: the rows before the change repeat the state at rest, with no projection work
+    waited = np.all(c[1:half + 1] == c[:half], axis=2) & (it[1:half + 1] == 0)
+    assert waited.any(axis=0).all() and waited[-5:].all()
+    np.testing.assert_allclose(c[half, :, 2], 4.25, rtol=1e-12)
+    # then it rolls again from the change and comes to rest for good
+    assert [str(s) for s in rest.status] == ["at_rest", "at_rest"]
+    assert np.all(rest.nit > half) and np.all(rest.nit < T)
+    np.testing.assert_allclose(c[-1, :, :2], 0.0, atol=1e-8)
+    np.testing.assert_allclose(c[-1, :, 2], rho_end**2 + 0.25, rtol=1e-12)
+    # up to the change the full run stays within rest_tol per step of the resting one, and
+    # it ends on the same centre (in between, the footpoints differ among tied contacts
+    # on the ring, and so do the paths by which the two balls sink)
+    drift = np.linalg.norm(np.asarray(full.centre)[:half + 1] - c[:half + 1], axis=2)
+    assert drift.max() <= T * 1e-9 * (1 + np.linalg.norm(c, axis=2)).max()
+    np.testing.assert_allclose(np.asarray(full.centre)[-1], c[-1], atol=1e-8)
+    assert rest.max_residual.max() < 1e-9
