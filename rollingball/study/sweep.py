@@ -415,6 +415,9 @@ def open_sweep(path: str | os.PathLike):
         raise ValueError(f"{os.fspath(path)!r} is not a sweep store: {exc}") from None
 
 
+MINIMISER_TOL = 1e-9  #: a resumed sweep's minimiser within this of the stored one is it
+
+
 def _stored_done(path: str, spec: SweepSpec, overwrite: bool) -> np.ndarray | None:
     """The ``done`` flags of the store at ``path`` if it holds this sweep (None: no store, or
     one to overwrite); a store of another sweep is refused."""
@@ -424,6 +427,13 @@ def _stored_done(path: str, spec: SweepSpec, overwrite: bool) -> np.ndarray | No
     ds = open_sweep(path)
     stored = json.loads(ds.attrs.get("spec", "{}"))
     mine = json.loads(spec.to_json())
+    # the default minimiser is a Newton solve: its last digits may differ from one machine
+    # to the next.  Within MINIMISER_TOL of the stored one it is the same point, and the
+    # resumed cells use the stored value, so that they match the cells already there
+    old = stored.get("minimiser")
+    if (old is not None and len(old) == len(spec.minimiser)
+            and np.max(np.abs(np.subtract(old, spec.minimiser))) <= MINIMISER_TOL):
+        spec.minimiser = mine["minimiser"] = list(old)
     diff = sorted(k for k in set(stored) | set(mine) if stored.get(k) != mine.get(k))
     if diff:
         raise ValueError(f"{path!r} holds a different sweep (it differs in "

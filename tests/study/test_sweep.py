@@ -1,6 +1,7 @@
 """Sweeps: identical numbers on every scheduler, resume, worker loss, and per-cell statistics
 against direct runs of the engine."""
 
+import json
 import os
 import signal
 import threading
@@ -152,6 +153,22 @@ def test_a_different_sweep_in_the_store_is_refused(tmp_path):
         sweep(LOSS, out=out, scheduler="serial", **{**small, "steps": 9})
     ds = sweep(LOSS, out=out, scheduler="serial", overwrite=True, **{**small, "steps": 9})
     assert int(ds["done"].sum()) == 1
+
+
+def test_a_minimiser_off_by_round_off_resumes_with_the_stored_one(tmp_path):
+    # the default minimiser is a Newton solve whose last digits vary between machines
+    out = tmp_path / "m.zarr"
+    small = {**GRID, "methods": ["gd"], "radii": [0.1], "schedules": ["constant"]}
+    first = sweep(LOSS, out=out, scheduler="serial", **small)
+    xstar = json.loads(first.attrs["spec"])["minimiser"]
+    assert xstar == pytest.approx(list(GRID["minimiser"]), abs=0)
+    nudged = [v + 4e-16 * (1 + abs(v)) for v in xstar]
+    seen = []
+    ds = sweep(LOSS, out=out, scheduler="serial", on_cell=seen.append,
+               **{**small, "minimiser": nudged})
+    assert seen == [] and json.loads(ds.attrs["spec"])["minimiser"] == xstar
+    with pytest.raises(ValueError, match="holds a different sweep .*minimiser"):
+        sweep(LOSS, out=out, scheduler="serial", **{**small, "minimiser": [v + 1e-6 for v in xstar]})
 
 
 def test_over_budget_is_refused_with_the_estimate(tmp_path):
