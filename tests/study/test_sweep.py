@@ -168,7 +168,8 @@ def test_a_minimiser_off_by_round_off_resumes_with_the_stored_one(tmp_path):
                **{**small, "minimiser": nudged})
     assert seen == [] and json.loads(ds.attrs["spec"])["minimiser"] == xstar
     with pytest.raises(ValueError, match="holds a different sweep .*minimiser"):
-        sweep(LOSS, out=out, scheduler="serial", **{**small, "minimiser": [v + 1e-6 for v in xstar]})
+        sweep(LOSS, out=out, scheduler="serial",
+              **{**small, "minimiser": [v + 1e-6 for v in xstar]})
 
 
 def test_over_budget_is_refused_with_the_estimate(tmp_path):
