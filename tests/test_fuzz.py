@@ -205,7 +205,6 @@ def _check_case(worker, argv, tmp):
     before = set(os.listdir(tmp))
     start = time.monotonic()
     status, out, err = worker.run(argv, tmp)
-    _SEEN.append((argv[0], status))
     if os.environ.get("ROLLINGBALL_FUZZ_LOG"):  # a JSON line per case, to see what was drawn
         with open(os.environ["ROLLINGBALL_FUZZ_LOG"], "a") as log:
             log.write(json.dumps({"argv": argv, "status": status, "err": err[-300:],
@@ -252,15 +251,13 @@ def _check_accepted_loss(loss: str) -> None:
         assert math.isclose(v, ref, rel_tol=1e-8, abs_tol=1e-9), (loss, p, v, ref)
 
 
-_SEEN: list[tuple[str, object]] = []
-
 _SETTINGS = dict(deadline=None, database=None, derandomize=True,
                  suppress_health_check=list(HealthCheck))
 
 
-# Explicit cases (run before the drawn ones) make sure the fast part always has an accepted
-# and a refused case of each kind: hypothesis's draws, derandomized or not, change with its
-# version and once held no accepted ``info`` at all.
+# Explicit cases (run before the drawn ones) make sure each fast test always checks an
+# accepted and a refused case.  (A separate test used to check that from a list filled by
+# the others; under ``pytest -n 2`` it could run in another process than them and fail.)
 @settings(max_examples=16, **_SETTINGS)
 @given(argv=_geometry_argv())
 @example(argv=["info", "sin(x) + x^2/10"])
@@ -277,14 +274,6 @@ def test_fuzz_losses_fast(worker, tmp_path_factory, argv):
 @example(argv=["run", "double_well", "--steps", "3", "--radius", "-1"])
 def test_fuzz_run_options_fast(worker, tmp_path_factory, argv):
     _check_case(worker, argv, str(tmp_path_factory.mktemp("case")))
-
-
-def test_fuzz_fast_part_saw_accepted_and_refused_cases():
-    if not _SEEN:
-        pytest.skip("run together with the fast fuzz tests")
-    statuses = {status for _, status in _SEEN}
-    assert {0, 2} <= statuses, _SEEN
-    assert {"info", "run"} <= {command for command, status in _SEEN if status == 0}
 
 
 @pytest.mark.slow
