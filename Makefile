@@ -19,7 +19,7 @@ demo: $(STAMP)
 	@$(BIN)/rollingball demo
 
 test: $(STAMP)
-	@$(BIN)/python -m pytest -n 2
+	@$(BIN)/python -m pytest -n 2 --durations=25
 
 test-fast: $(STAMP)
 	@$(BIN)/python -m pytest -n 2 -m "not slow"

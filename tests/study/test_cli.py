@@ -100,3 +100,38 @@ def test_sweep_rest_tol_stops_balls_at_rest_and_leaves_baselines_alone(tmp_path,
                                   a["final_loss"].sel(gd).values)
     assert main([*common, "--rest-tol", "-1", "--out", str(tmp_path / "x.zarr")]) == 2
     assert "--rest-tol must be a positive number" in capsys.readouterr().err
+
+
+def test_sweep_gaussian_wells_then_phase_matches_a_numpy_gradient_descent(tmp_path, capsys):
+    """The issue's command on Fig. 4's landscape (20 wells here): the GD cell's final losses
+    equal plain gradient descent written out in NumPy from Eq. 14's closed form."""
+    from rollingball.symbolic.catalog import GAUSSIAN_WELLS_SEED
+
+    store = tmp_path / "s.zarr"
+    assert main(["sweep", "gaussian_wells:n=20", "--methods", "gd", "rbo", "--radii", "1",
+                 "--lrs", "0.01", "--starts", "6", "--steps", "5", "--rest-tol", "1e-9",
+                 "--scheduler", "serial", "--out", str(store)]) == 0
+    assert "2/2 cells stored" in capsys.readouterr().out
+    ds = xr.open_zarr(store)
+    centres = np.random.default_rng(GAUSSIAN_WELLS_SEED).uniform(-3.0, 3.0, size=(20, 2))
+    sigma2 = 0.1**2  # the paper's form: exp(-|theta - theta_k|^2 / sigma^2)
+
+    def f_and_grad(theta):
+        d = theta[:, None, :] - centres[None]
+        e = np.exp(-np.sum(d * d, axis=-1) / sigma2)
+        return (np.sum(theta**2, axis=-1) - e.sum(axis=1),
+                2 * theta + np.sum(2 * d / sigma2 * e[..., None], axis=1))
+
+    theta = ds["starts"].values.copy()
+    assert theta.shape == (6, 2) and np.all(np.abs(theta) <= 3)
+    for _ in range(5):
+        theta = theta - 0.01 * f_and_grad(theta)[1]
+    gd = ds["final_loss"].sel({"method": "gd"}).values.ravel()
+    np.testing.assert_allclose(gd, f_and_grad(theta)[0], rtol=1e-12, atol=1e-12)
+    rbo = ds.sel({"method": "rbo"})  # ("method" is also an argument of .sel)
+    assert np.all(np.isfinite(rbo["final_loss"].values))
+    assert rbo["residual_max"].values.max() < 1e-9  # the centres stay on the offset
+    out = tmp_path / "phase"
+    assert main(["phase", str(store), "--out", str(out), "--format", "png"]) == 0
+    assert sorted(p.name for p in out.iterdir()) == [
+        "basin_fraction.png", "basin_vs_radius.png", "final_loss.png"]
