@@ -45,6 +45,20 @@ def _relative_residual(u, r, dF):
 
 
 # -------------------------------------------------------------------------- newton
+def _inside(u, s, R):
+    r"""(N, 1): the largest :math:`k \in [0, 1]` with :math:`|u + k s| \le R`, for
+    :math:`|u| \le R` (the step s from :math:`\theta = a + u`, cut at the disk's edge).
+
+    .. math::  k = \frac{-u\cdot s + \sqrt{(u\cdot s)^2 + |s|^2 (R^2 - |u|^2)}}{|s|^2}
+    """
+    us = np.sum(u * s, axis=-1)
+    ss = np.sum(s * s, axis=-1)
+    room = np.maximum(R * R - np.sum(u * u, axis=-1), 0.0)
+    with np.errstate(all="ignore"):
+        k = (-us + np.sqrt(us * us + ss * room)) / ss
+    return np.clip(np.where(np.isfinite(k), k, 0.0), 0.0, 1.0)[:, None]
+
+
 def _accept(new, a, b, F, dF, h0, gn0, slope, t):
     """Armijo decrease of h = g/2, or (at rounding level, where h cannot show a decrease)
     no increase of h beyond rounding together with a smaller gradient."""
@@ -140,13 +154,20 @@ def _newton(G: Landscape, a, b, theta0, *, tol=1e-12, max_iter=50, prune=None,
         if max_step is not None:
             ls = np.sqrt(np.sum(step * step, axis=-1))
             step = step * np.minimum(1.0, max_step[ia] / np.maximum(ls, 1e-300))[:, None]
-        # never leave the ball |theta - a| <= current distance (nearest points lie inside)
+        # never leave the ball |theta - a| <= current distance (nearest points lie inside):
+        # pulled back towards a, where that keeps a descent direction; else cut short
+        # along itself (pulling back can turn the step uphill: the line search then
+        # fails and the row used to stop, far from stationary, as if at rounding level)
         dist = np.sqrt(2.0 * h0)
         new = th + step
         off = np.sqrt(np.sum((new - aa) ** 2, axis=-1))
         shrink = np.where(off > dist, dist / np.maximum(off, 1e-300), 1.0)
-        new = aa + (new - aa) * shrink[:, None]
-        step = new - th
+        pulled = aa + (new - aa) * shrink[:, None] - th
+        uphill = (shrink < 1.0) & (np.sum(grad * pulled, axis=-1) >= 0.0)
+        if np.any(uphill):
+            pulled[uphill] = step[uphill] * _inside(u[uphill], step[uphill], dist[uphill])
+        step = pulled
+        new = th + step
         slope = np.sum(grad * step, axis=-1)
         t = np.ones(ia.size)
         Ft, gFt, hFt = _FGH(G, new)

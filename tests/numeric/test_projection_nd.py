@@ -176,3 +176,43 @@ def test_centres_over_the_bowl_from_ring_contacts_match_brute_force():
     # were up to 0.031 too far
     assert np.max(np.abs(P.distance - ref)) <= 1e-10
     assert np.max(np.abs(P.theta - ref_theta)[unique]) <= 1e-10
+
+
+def test_a_newton_step_pulled_uphill_by_the_distance_disk_no_longer_stops_the_projection():
+    # Fig. 4's paper wells, the linear radius schedule's step 199 -> 200 of a study ball: the
+    # continuation's Newton step left the disk |theta - a| <= d; pulling it back towards a
+    # turned it uphill, the line search failed, and the row stopped after 3 steps at a
+    # relative residual of 0.44 as if at rounding level: distance 1.70532 where 1.69083 is
+    # the truth, and the ball p + rho nu(p) built on it cut the graph by 0.26
+    from rollingball.numeric.graph_newton import _newton
+
+    L = catalog.gaussian_wells(n=1000)
+    cand = np.array([[-0.09482065847580436, -0.5146114706366651, 4.783964449117334]])
+    warm = np.array([[-0.41594572461906554, -2.2172167718063776]])
+    _, _, _, _, res, conv = _newton(L, cand[:, :2], cand[:, 2], warm)
+    assert conv[0] and res[0] <= 1e-12
+    P = project(L, cand, warm=warm)
+    ref_theta, ref, unique = brute_force(L, cand, np.array([1.8]), 0.005)
+    assert unique[0]
+    assert abs(P.distance[0] - ref[0]) <= 1e-12 and abs(ref[0] - 1.690826) < 1e-6
+    np.testing.assert_allclose(P.theta, ref_theta, atol=1e-10)
+    # the ball of the step's radius on that footpoint touches the graph and cuts nothing
+    rho = 1.666666666666667
+    c = P.point + rho * L.normal_at(P.theta)
+    assert abs(distance_to_graph(L, c, warm=P.theta).distance[0] - rho) <= 1e-12
+    assert abs(brute_force(L, c, np.array([1.8]), 0.005)[1][0] - rho) <= 1e-9
+
+
+def test_the_step_cut_at_the_disk_edge_matches_its_closed_form():
+    from rollingball.numeric.graph_newton import _inside
+
+    rng = np.random.default_rng(5)
+    u = rng.normal(size=(200, 3))
+    R = np.linalg.norm(u, axis=1) * rng.uniform(1.0, 2.0, 200)
+    s = rng.normal(size=(200, 3)) * rng.uniform(0.1, 5.0, (200, 1))
+    k = _inside(u, s, R)[:, 0]
+    end = np.linalg.norm(u + k[:, None] * s, axis=1)
+    out = np.linalg.norm(u + s, axis=1) > R
+    assert np.all(k[~out] == 1.0)
+    np.testing.assert_allclose(end[out], R[out], rtol=1e-12)  # cut exactly at the edge
+    assert np.all((k[out] > 0) & (k[out] < 1))
