@@ -19,8 +19,9 @@ def test_a_ball_on_a_ring_of_contacts_rests_where_the_closed_form_says():
     c = np.asarray(rest.centre)[-1]
     np.testing.assert_allclose(c[:, :2], 0.0, atol=1e-8)
     np.testing.assert_allclose(c[:, 2], rho**2 + 0.25, rtol=1e-12)
+    # the contact of a centre 1e-8 off the axis is on the ring to about that much
     np.testing.assert_allclose(np.sum(np.asarray(rest.theta)[-1] ** 2, axis=1), rho**2 - 0.25,
-                               rtol=1e-9)
+                               rtol=1e-8)
     # the full run's later centres stay within rest_tol per step of the stopped one
     for i, k in enumerate(rest.nit):
         later = np.asarray(full.centre)[k:, i]
