@@ -162,12 +162,13 @@ def _newton(G: Landscape, a, b, theta0, *, tol=1e-12, max_iter=50, prune=None,
         new = th + step
         off = np.sqrt(np.sum((new - aa) ** 2, axis=-1))
         shrink = np.where(off > dist, dist / np.maximum(off, 1e-300), 1.0)
-        pulled = aa + (new - aa) * shrink[:, None] - th
+        new = aa + (new - aa) * shrink[:, None]
+        pulled = new - th
         uphill = (shrink < 1.0) & (np.sum(grad * pulled, axis=-1) >= 0.0)
         if np.any(uphill):
             pulled[uphill] = step[uphill] * _inside(u[uphill], step[uphill], dist[uphill])
+            new[uphill] = th[uphill] + pulled[uphill]
         step = pulled
-        new = th + step
         slope = np.sum(grad * step, axis=-1)
         t = np.ones(ia.size)
         Ft, gFt, hFt = _FGH(G, new)
