@@ -255,7 +255,8 @@ def fig4_study(out: str | os.PathLike, *, docs: str | os.PathLike | None = None,
                 result["costs"][f"{form}/{name}"] = json.loads(d.attrs["estimate"])
             if d is not None:  # where the stored numbers come from ("" if not recorded)
                 result.setdefault("stores", {})[f"{form}/{name}"] = {
-                    k: str(d.attrs.get(k, "")) for k in ("commit", "created", "rollingball")}
+                    **{k: str(d.attrs.get(k, "")) for k in ("commit", "created", "rollingball")},
+                    **_cell_stamps(d)}
         done = {r["label"] for r in rows}
         wanted = (["GD"] + [f"RBO rho = {r:g}" for r in radii]
                   + [f"RBO {s} from {rho_max:g}" for s in schedules])
@@ -304,19 +305,54 @@ def _command(result: dict) -> str:
     return cmd
 
 
+def _cell_stamps(d) -> dict:
+    """The commits that computed a store's stored cells (their ``cell_commit``, unique,
+    sorted), when those cells were written, and how many stored cells record none (stored
+    before sweeps recorded it per cell: all of them when the variable is missing)."""
+    done = np.asarray(d["done"].values, dtype=bool)
+    if "cell_commit" not in d:
+        return dict(cell_commits=[], cell_created=[], unstamped=int(done.sum()))
+    commits = np.asarray(d["cell_commit"].values)[done]
+    created = np.asarray(d["cell_created"].values)[done]
+    return dict(cell_commits=sorted({str(c) for c in commits if c}),
+                cell_created=sorted({str(c) for c in created if c}),
+                unstamped=int(np.sum(commits == "")))
+
+
+def _commits(commits) -> str:
+    """``commit `a`'' or ``commits `a`, `b`'' (short forms, each once, sorted)."""
+    short = sorted({_short(c) for c in commits})
+    return f"commit{'s' if len(short) > 1 else ''} " + ", ".join(f"`{c}`" for c in short)
+
+
 def _provenance_line(result: dict) -> str:
-    """Which code computed the stored numbers (the stores' ``commit`` attribute) and which
-    wrote the page."""
+    """Which code computed the stored numbers (each cell's ``cell_commit``; for cells stored
+    before that was recorded, the stores' creation ``commit`` attribute) and which wrote the
+    page."""
     stores = result.get("stores", {})
-    commits = sorted({_short(v["commit"]) for v in stores.values() if v.get("commit")})
-    created = sorted(v["created"] for v in stores.values() if v.get("created"))
+    old = {k: v for k, v in stores.items() if v.get("unstamped", 1)}  # some cell unrecorded
+    cells = [c for v in stores.values() for c in v.get("cell_commits", [])]
+    when = sorted(t for v in stores.values() for t in v.get("cell_created", []))
+    parts = []
+    if cells:
+        parts.append(f"the cells were computed at {_commits(cells)} (each cell's `cell_commit`, "
+                     f"{when[0]} to {when[-1]})")
+    commits = [v["commit"] for v in old.values() if v.get("commit")]
+    created = sorted(v["created"] for v in old.values() if v.get("created"))
+    n = sum(v.get("unstamped", 0) for v in old.values())
+    unknown = f"{n} stored cell{'s' if n != 1 else ''}" if n else "cells"
     if commits:
-        when = f", {created[0]} to {created[-1]}" if created else ""
-        computed = (f"the sweep stores were computed at commit{'s' if len(commits) > 1 else ''} "
-                    f"{', '.join(f'`{c}`' for c in commits)} (their `commit` attribute{when})")
-    else:
-        computed = ("the sweep stores do not record the commit that computed them (they were "
-                    "written before sweeps stored their `commit` attribute)")
+        span = f", {created[0]} to {created[-1]}" if created else ""
+        parts.append(f"{'the other ' if cells else ''}{unknown}, stored before sweeps recorded "
+                     f"each cell's commit, come from stores created at {_commits(commits)} "
+                     f"(their `commit` attribute{span}); a resumed run may have appended "
+                     "some of those cells at a later commit")
+    elif old:
+        parts.append(f"{'the other ' if cells else ''}{unknown} do not record the commit that "
+                     "computed them (their stores were written before sweeps stored their "
+                     "`commit` attribute)")
+    computed = "; ".join(parts) if parts else (  # a result written before stores were read
+        "the sweep stores do not record the commit that computed them")
     page = result.get("page", {})
     wrote = f"this page was written from them at commit `{_short(page['commit'])}`" \
         if page.get("commit") else "this page was written from them"

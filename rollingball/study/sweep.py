@@ -16,10 +16,12 @@ study needs as an :class:`xarray.Dataset` in a Zarr store chunked by cell:
   index into the ``status`` coordinate); optionally the
   trajectories ``centre`` and ``theta`` (``trajectories=True``);
 * ``seed`` (the seed of the starts: every cell is rerun by :func:`rerun_cell`), ``done``,
-  ``wall_time``;
+  ``wall_time``, and where each cell's numbers come from: ``cell_commit`` and
+  ``cell_created`` (:func:`provenance` when the cell was written; a cell appended by a later
+  run of a resumed sweep records that run's commit, ``""`` for a cell not yet stored);
 * attributes: ``spec``, ``estimate`` (the cost estimate below, JSON), and where the numbers
-  come from: ``rollingball`` (version), ``commit`` (git, ``+dirty`` for a modified tree) and
-  ``created`` (:func:`provenance`).
+  come from when the store was created: ``rollingball`` (version), ``commit`` (git,
+  ``+dirty`` for a modified tree) and ``created`` (:func:`provenance`).
 
 Cells are appended as they finish (the ``done`` flag of a cell is written after its values),
 so an interrupted sweep resumes where it stopped: cells already stored are skipped.  The
@@ -88,6 +90,9 @@ DEFAULT_BUDGET = 3600.0
 DEFAULT_MEMORY_BUDGET = 4 * 2**30
 #: The dimensions of a cell, in order.
 CELL_DIMS = ("method", "schedule", "radius", "lr")
+#: per-cell provenance: variable -> (the :func:`provenance` key, fixed-width string type:
+#: 40 hex digits and "+dirty"; "2026-12-03T15:00:00Z")
+CELL_STAMP = {"cell_commit": ("commit", "<U48"), "cell_created": ("created", "<U20")}
 #: Bytes per ball-step of one roll's recorded arrays (theta, point, centre and 10 per-step
 #: diagnostics, d = 2), an upper bound used by the memory estimate.
 _ROLL_BYTES_PER_BALL_STEP = 8 * 20
@@ -318,6 +323,7 @@ def _template(spec: SweepSpec, starts: np.ndarray, dim_names: list[str]):
         jumps_mean=var((), (), float, np.nan),
         resting_on_two=var((), (), np.int64, 0),
         status_count=var((len(STATUS_CODES),), ("status",), np.int64, 0),
+        **{k: var((), (), dt, "") for k, (_, dt) in CELL_STAMP.items()},
     )
     for by in ("centre", "footpoint"):
         data[f"basin_{by}_count"] = var((), (), np.int64, 0)
@@ -393,9 +399,15 @@ def _cell_dataset(spec: SweepSpec, parts: list[dict], seed: int):
     return xr.Dataset(data)
 
 
-def _write_cell(path: str, cell_ds, index: tuple[int, int, int, int]) -> None:
+def _write_cell(path: str, cell_ds, index: tuple[int, int, int, int],
+                stamp: dict | None = None) -> None:
+    """Write one cell's values, then its ``done`` flag; ``stamp`` (:func:`provenance`) fills
+    ``cell_commit`` and ``cell_created`` (None: a store made before cells recorded them)."""
     import xarray as xr  # deferred: optional dependency (the study extra)
 
+    if stamp is not None:
+        cell_ds = cell_ds.assign({k: (CELL_DIMS, np.full((1, 1, 1, 1), stamp[key], dtype=dt))
+                                  for k, (key, dt) in CELL_STAMP.items()})
     region = {dim: slice(i, i + 1) for dim, i in zip(CELL_DIMS, index, strict=True)}
     cell_ds.to_zarr(path, region=region, mode="r+")
     done = xr.Dataset({"done": (CELL_DIMS, np.ones((1, 1, 1, 1), dtype=bool))})
@@ -764,6 +776,8 @@ def sweep(
             tasks.append((tid, _task(spec, task_loss, g, x0, sl)))
             owner[tid] = (gi, bi)
     bar = _Bar(math.prod(spec.shape), int(done.sum()), progress)
+    # stores created before cells recorded their provenance resume without it
+    stamped = fresh or "cell_commit" in open_sweep(path).data_vars
     parts: dict[int, dict[int, dict]] = {}
     for tid, result in _run_tasks(tasks, scheduler, client, workers):
         gi, bi = owner[tid]
@@ -773,8 +787,9 @@ def sweep(
         g = todo[gi]
         cell_ds = _cell_dataset(spec, [parts[gi][b] for b in range(len(slices))], spec.seed)
         del parts[gi]
+        stamp = provenance() if stamped else None
         for c in g["cells"]:
-            _write_cell(path, cell_ds, c)
+            _write_cell(path, cell_ds, c, stamp)
             if on_cell is not None:
                 on_cell(c)
         bar.update(len(g["cells"]))

@@ -69,9 +69,11 @@ def test_page_says_which_command_and_commit_made_its_numbers():
     # the command reproduces the page: the sizes that differ from the defaults are in it
     assert ("`python -m rollingball.study fig4 --out studies/fig4 --docs docs/study.md "
             "--scale docs/scale.md --rbo-starts 2 --forms paper`") in page
-    assert ("the sweep stores were computed at commit `0123456789ab` (their `commit` "
-            "attribute, 2026-12-02T04:00:00Z to 2026-12-02T04:30:00Z); this page was written "
-            "from them at commit `0123456789ab+dirty` with `--no-run`") in page
+    assert ("cells, stored before sweeps recorded each cell's commit, come from stores created "
+            "at commit `0123456789ab` (their `commit` attribute, 2026-12-02T04:00:00Z to "
+            "2026-12-02T04:30:00Z); a resumed run may have appended some of those cells at a "
+            "later commit; this page was written from them at commit `0123456789ab+dirty` with "
+            "`--no-run`") in page
     old = study_page(_result(4, page=dict(run=True, forms=["paper", "code"])), "study")
     assert ("`python -m rollingball.study fig4 --out studies/fig4 --docs docs/study.md "
             "--scale docs/scale.md`") in old
@@ -80,6 +82,26 @@ def test_page_says_which_command_and_commit_made_its_numbers():
     assert ("--scale docs/scale.md --rbo-starts 1000 --budget 200000 --forms paper`"
             in study_page(big, "s"))
     assert "do not record the commit that computed them" in old and "--no-run" not in old
+
+
+def test_page_names_each_cells_commit_and_counts_the_cells_without_one():
+    a, b, c = "a" * 40, "b" * 40 + "+dirty", "c" * 40
+    stores = {  # a store of old cells (2 unrecorded), one whose cells all record theirs
+        "paper/rbo": dict(commit=c, created="2026-12-01T10:00:00Z", cell_commits=[a],
+                          cell_created=["2026-12-03T15:00:00Z"], unstamped=2),
+        "code/rbo": dict(commit=a, created="2026-12-03T14:00:00Z", cell_commits=[a, b],
+                         cell_created=["2026-12-03T14:10:00Z", "2026-12-03T16:00:00Z"],
+                         unstamped=0)}
+    page = study_page(_result(2, stores=stores, page=dict(commit=a, run=False,
+                                                          forms=["paper"])), "study")
+    assert ("*Where the numbers come from:* the cells were computed at commits `aaaaaaaaaaaa`, "
+            "`bbbbbbbbbbbb+dirty` (each cell's `cell_commit`, 2026-12-03T14:10:00Z to "
+            "2026-12-03T16:00:00Z); the other 2 stored cells, stored before sweeps recorded "
+            "each cell's commit, come from stores created at commit `cccccccccccc` (their "
+            "`commit` attribute, 2026-12-01T10:00:00Z to 2026-12-01T10:00:00Z)") in page
+    every = {"code/rbo": stores["code/rbo"]}
+    page = study_page(_result(2, stores=every, page=dict(commit=a, run=False)), "study")
+    assert "stored before sweeps recorded" not in page and "(each cell's `cell_commit`" in page
 
 
 def test_page_states_the_gap_of_small_rbo_samples():

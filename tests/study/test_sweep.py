@@ -28,10 +28,11 @@ CELLS = 8
 
 
 def same(a: xr.Dataset, b: xr.Dataset) -> list[str]:
-    """Names of the variables that differ (bit for bit; wall_time is a measurement)."""
+    """Names of the variables that differ (bit for bit; wall_time and cell_created are
+    measurements)."""
     diff = []
     for v in a.data_vars:
-        if v == "wall_time":
+        if v in ("wall_time", "cell_created"):
             continue
         x, y = a[v].values, b[v].values
         if not np.array_equal(x, y, equal_nan=x.dtype.kind == "f"):
@@ -130,6 +131,28 @@ def test_resume_equals_uninterrupted(reference, tmp_path):
     none = []
     sweep(LOSS, out=out, scheduler="serial", on_cell=none.append, **GRID)
     assert none == []
+
+
+def test_a_store_made_before_cells_recorded_their_commit_resumes_without_it(reference,
+                                                                             tmp_path):
+    import zarr
+
+    out = tmp_path / "old.zarr"
+    seen = []
+
+    def interrupt(cell):
+        seen.append(cell)
+        if len(seen) == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        sweep(LOSS, out=out, scheduler="serial", on_cell=interrupt, **GRID)
+    g = zarr.open_group(str(out), mode="r+", zarr_format=2)
+    del g["cell_commit"], g["cell_created"]  # as the stores of studies/fig4 were made
+    zarr.consolidate_metadata(str(out), zarr_format=2)
+    ds = sweep(LOSS, out=out, scheduler="serial", **GRID).load()
+    assert "cell_commit" not in ds and bool(ds["done"].all())
+    assert same(ds, reference) == []
 
 
 def test_rerun_cell_reproduces_the_stored_cell(reference, tmp_path):
@@ -256,6 +279,11 @@ def test_the_estimate_and_provenance_survive_the_zarr_round_trip(tmp_path):
     import re
 
     assert re.fullmatch(r"([0-9a-f]{40}(\+dirty)?)?", attrs["commit"])  # "" outside git
+    # every cell records the commit and time it was written (here: the same run)
+    ds = xr.open_zarr(out).load()
+    assert set(ds["cell_commit"].values.ravel()) == {attrs["commit"]}
+    when = ds["cell_created"].values.ravel()
+    assert all(len(t) == 20 and t.endswith("Z") and t >= attrs["created"] for t in when)
     # a resumed (already finished) sweep keeps the estimate of the whole sweep
     sweep(LOSS, out=out, scheduler="serial", **GRID)
     assert json.loads(xr.open_zarr(out).attrs["estimate"]) == est
