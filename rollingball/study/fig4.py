@@ -340,17 +340,16 @@ def _provenance_line(result: dict) -> str:
     commits = [v["commit"] for v in old.values() if v.get("commit")]
     created = sorted(v["created"] for v in old.values() if v.get("created"))
     n = sum(v.get("unstamped", 0) for v in old.values())
-    unknown = f"{n} stored cell{'s' if n != 1 else ''}" if n else "cells"
+    unknown = (f"the {'other ' if cells else ''}{n} stored cell{'s' if n != 1 else ''}" if n
+               else "the stored cells")
     if commits:
         span = f", {created[0]} to {created[-1]}" if created else ""
-        parts.append(f"{'the other ' if cells else ''}{unknown}, stored before sweeps recorded "
-                     f"each cell's commit, come from stores created at {_commits(commits)} "
-                     f"(their `commit` attribute{span}); a resumed run may have appended "
-                     "some of those cells at a later commit")
+        parts.append(f"{unknown} predate the per-cell record (`cell_commit`) and come from "
+                     f"stores created at {_commits(commits)} (their `commit` attribute{span}); "
+                     "a resumed run may have appended some of them at a later commit")
     elif old:
-        parts.append(f"{'the other ' if cells else ''}{unknown} do not record the commit that "
-                     "computed them (their stores were written before sweeps stored their "
-                     "`commit` attribute)")
+        parts.append(f"{unknown} do not record the commit that computed them (their stores "
+                     "were written before sweeps stored their `commit` attribute)")
     computed = "; ".join(parts) if parts else (  # a result written before stores were read
         "the sweep stores do not record the commit that computed them")
     page = result.get("page", {})

@@ -69,10 +69,10 @@ def test_page_says_which_command_and_commit_made_its_numbers():
     # the command reproduces the page: the sizes that differ from the defaults are in it
     assert ("`python -m rollingball.study fig4 --out studies/fig4 --docs docs/study.md "
             "--scale docs/scale.md --rbo-starts 2 --forms paper`") in page
-    assert ("cells, stored before sweeps recorded each cell's commit, come from stores created "
-            "at commit `0123456789ab` (their `commit` attribute, 2026-12-02T04:00:00Z to "
-            "2026-12-02T04:30:00Z); a resumed run may have appended some of those cells at a "
-            "later commit; this page was written from them at commit `0123456789ab+dirty` with "
+    assert ("the stored cells predate the per-cell record (`cell_commit`) and come from stores "
+            "created at commit `0123456789ab` (their `commit` attribute, 2026-12-02T04:00:00Z "
+            "to 2026-12-02T04:30:00Z); a resumed run may have appended some of them at a later "
+            "commit; this page was written from them at commit `0123456789ab+dirty` with "
             "`--no-run`") in page
     old = study_page(_result(4, page=dict(run=True, forms=["paper", "code"])), "study")
     assert ("`python -m rollingball.study fig4 --out studies/fig4 --docs docs/study.md "
@@ -96,12 +96,12 @@ def test_page_names_each_cells_commit_and_counts_the_cells_without_one():
                                                           forms=["paper"])), "study")
     assert ("*Where the numbers come from:* the cells were computed at commits `aaaaaaaaaaaa`, "
             "`bbbbbbbbbbbb+dirty` (each cell's `cell_commit`, 2026-12-03T14:10:00Z to "
-            "2026-12-03T16:00:00Z); the other 2 stored cells, stored before sweeps recorded "
-            "each cell's commit, come from stores created at commit `cccccccccccc` (their "
+            "2026-12-03T16:00:00Z); the other 2 stored cells predate the per-cell record "
+            "(`cell_commit`) and come from stores created at commit `cccccccccccc` (their "
             "`commit` attribute, 2026-12-01T10:00:00Z to 2026-12-01T10:00:00Z)") in page
     every = {"code/rbo": stores["code/rbo"]}
     page = study_page(_result(2, stores=every, page=dict(commit=a, run=False)), "study")
-    assert "stored before sweeps recorded" not in page and "(each cell's `cell_commit`" in page
+    assert "predate the per-cell record" not in page and "(each cell's `cell_commit`" in page
 
 
 def test_page_states_the_gap_of_small_rbo_samples():
