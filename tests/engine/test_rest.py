@@ -84,12 +84,16 @@ def test_a_ball_at_rest_waits_for_the_schedule_change_then_rolls_again(change):
     # paraboloid |theta|^2 (critical radius 1/2): at rest on its ring of contacts, centre
     # on the axis at height rho^2 + 1/4.  The schedule changes at step T/2: a smaller radius
     # (the ball sinks to the new ring), or a new learning rate (the same fixed point)
-    T, half = 120, 60
+    # both balls rest by step 34; after the change they rest again 46 (radius) or 10 (lr)
+    # steps later
+    half = 45
     x0 = np.array([[1.0, 0.5], [-0.8, 0.9]])
     if change == "radius":
+        T = 105
         kw = dict(radius=lambda t: 2.0 if t <= half else 1.0, lr=0.01)
         rho_end = 1.0
     else:
+        T = 75
         kw = dict(radius=2.0, lr=lambda t: 0.01 if t < half else 0.02)
         rho_end = 2.0
     full = rb.roll("x^2 + y^2", x0, steps=T, residual_every=T, **kw)
