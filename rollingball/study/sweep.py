@@ -453,14 +453,16 @@ def _stored_done(path: str, spec: SweepSpec, overwrite: bool) -> np.ndarray | No
     return np.asarray(ds["done"].values, dtype=bool)
 
 
-def _create(path: str, spec: SweepSpec, starts, dim_names, est: dict | None = None) -> None:
+def _create(path: str, spec: SweepSpec, starts, dim_names, est: dict | None,
+            stamp: dict) -> None:
     """Write the store's metadata, coordinates and starts (no cell yet), with the cost
-    estimate ``est`` and where the numbers come from (:func:`provenance`) as attributes."""
+    estimate ``est`` and where the numbers come from (``stamp``, :func:`provenance`) as
+    attributes."""
     p = Path(path)
     if p.exists():
         shutil.rmtree(p) if p.is_dir() else p.unlink()
     ds = _template(spec, starts, dim_names)
-    ds.attrs.update(provenance())
+    ds.attrs.update(stamp)
     if est is not None:
         ds.attrs["estimate"] = estimate_json(est)
     ds.to_zarr(path, compute=False, mode="w-", zarr_format=2)
@@ -512,8 +514,12 @@ def provenance() -> dict:
         version = importlib.metadata.version("rollingball")
     except importlib.metadata.PackageNotFoundError:
         version = ""
-    created = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-    return dict(rollingball=version, commit=commit, created=created)
+    return dict(rollingball=version, commit=commit, created=_utc_now())
+
+
+def _utc_now() -> str:
+    """The time now, UTC, ISO 8601 to the second: ``"2026-12-03T15:00:00Z"``."""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
 # ------------------------------------------------------------------------ the execution
@@ -766,8 +772,10 @@ def sweep(
                "basin_seconds": est["basin_seconds"] * frac,
                "ball_steps": est["ball_steps"] * frac}
         _check_budget(est, float(budget), float(memory_budget))
+    # the code this run executes: its commit cannot change during the run (one git look)
+    run_stamp = provenance()
     if fresh:  # after the budget check: a refused sweep leaves no store behind
-        _create(path, spec, x0, [str(v) for v in L.variables], est)
+        _create(path, spec, x0, [str(v) for v in L.variables], est, run_stamp)
     slices = _batches(spec.n_starts, spec.batch)
     tasks, owner = [], {}
     for gi, g in enumerate(todo):
@@ -787,7 +795,7 @@ def sweep(
         g = todo[gi]
         cell_ds = _cell_dataset(spec, [parts[gi][b] for b in range(len(slices))], spec.seed)
         del parts[gi]
-        stamp = provenance() if stamped else None
+        stamp = {**run_stamp, "created": _utc_now()} if stamped else None
         for c in g["cells"]:
             _write_cell(path, cell_ds, c, stamp)
             if on_cell is not None:
